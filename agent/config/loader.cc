@@ -1,6 +1,7 @@
 #include "ztls/config/loader.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <cctype>
@@ -62,46 +63,70 @@ bool isDnsName(std::string_view name, std::size_t maxLength, bool allowDots) {
                      [&](char c) { return alnum(c) || c == '-' || (allowDots && c == '.'); });
 }
 
+// Fixed-width decimal field: "2024" or "05", nothing shorter, no sign or spaces.
+std::optional<int> digits(std::string_view text, std::size_t at, std::size_t width) {
+  if (at + width > text.size()) return std::nullopt;
+  int value = 0;
+  for (std::size_t i = at; i < at + width; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+int daysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// Days from 1970-01-01 to a civil date (proleptic Gregorian), without timegm's TZ games.
+std::int64_t daysFromCivil(int year, int month, int day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const std::int64_t yearOfEra = year - era * 400;
+  const std::int64_t dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const std::int64_t dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+
 // RFC 3339 as Kubernetes prints it: 2024-05-01T12:00:00Z, optional fraction and offset.
+// Years are limited to 1970..2261 so nanoseconds since the epoch fit in 64 bits.
 std::optional<CreationTime> parseTimestamp(std::string_view text) {
-  std::tm tm{};
-  int consumed = 0;
-  const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+  const auto year = digits(text, 0, 4), month = digits(text, 5, 2), day = digits(text, 8, 2);
+  const auto hour = digits(text, 11, 2), minute = digits(text, 14, 2), second = digits(text, 17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
-  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
+  if (*year < 1970 || *year > 2261 || *month < 1 || *month > 12 || *day < 1 ||
+      *day > daysInMonth(*year, *month) || *hour > 23 || *minute > 59 || *second > 60) {
     return std::nullopt;
   }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
+  std::string_view rest = text.substr(19);
   std::int64_t nanos = 0;
-  std::string_view rest = text.substr(static_cast<std::size_t>(consumed));
   if (!rest.empty() && rest.front() == '.') {
-    std::size_t digits = 1;
+    std::size_t count = 1;
     std::int64_t scale = 100'000'000;
-    while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits]))) {
-      nanos += (rest[digits] - '0') * scale;
+    while (count < rest.size() && std::isdigit(static_cast<unsigned char>(rest[count]))) {
+      nanos += (rest[count] - '0') * scale;
       scale /= 10;
-      ++digits;
+      ++count;
     }
-    rest.remove_prefix(digits);
+    if (count == 1 || count > 10) return std::nullopt;  // 1..9 fraction digits
+    rest.remove_prefix(count);
   }
   std::int64_t offsetSeconds = 0;
-  if (rest == "Z" || rest == "z") {
-    offsetSeconds = 0;
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    int hours = 0, minutes = 0;
-    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &hours, &minutes) != 2) {
-      return std::nullopt;
-    }
-    offsetSeconds = (std::int64_t{hours} * 3600 + minutes * 60) * (rest[0] == '+' ? 1 : -1);
-  } else {
+  if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    const auto offsetHours = digits(rest, 1, 2), offsetMinutes = digits(rest, 4, 2);
+    if (!offsetHours || !offsetMinutes || *offsetHours > 23 || *offsetMinutes > 59) return std::nullopt;
+    offsetSeconds = (std::int64_t{*offsetHours} * 3600 + *offsetMinutes * 60) * (rest[0] == '+' ? 1 : -1);
+  } else if (rest != "Z" && rest != "z") {
     return std::nullopt;
   }
-  const std::int64_t seconds = static_cast<std::int64_t>(timegm(&tm)) - offsetSeconds;
+  const std::int64_t seconds = daysFromCivil(*year, *month, *day) * 86400 + std::int64_t{*hour} * 3600 +
+                               *minute * 60 + *second - offsetSeconds;
+  if (seconds < 0) return std::nullopt;
   return seconds * 1'000'000'000 + nanos;
 }
 
@@ -122,11 +147,13 @@ std::optional<ObjectMeta> parseMeta(FieldReader& r, const KindSpec& kind, const 
     return std::nullopt;
   }
   const bool namespaced = isNamespaced(kind.id);
-  if (!isDnsName(meta.name, namespaced ? 253 : 63, namespaced)) {
+  // Namespaces and Services become DNS labels (svc.ns.svc.cluster.local): no dots.
+  const bool subdomain = namespaced && kind.id != Kind::kService;
+  if (!isDnsName(meta.name, subdomain ? 253 : 63, subdomain)) {
     r.error(name, "metadata.name",
             fmt::format("\"{}\" is not a valid name (lower-case letters, digits, '-'{}, starting "
                         "and ending with a letter or digit)",
-                        meta.name, namespaced ? ", '.'" : ""));
+                        meta.name, subdomain ? ", '.'" : ""));
     return std::nullopt;
   }
   if (namespaced) {
@@ -158,7 +185,9 @@ std::optional<ObjectMeta> parseMeta(FieldReader& r, const KindSpec& kind, const 
     meta.declaredCreation = parseTimestamp(*text);
     if (!meta.declaredCreation) {
       r.error(created, "metadata.creationTimestamp",
-              fmt::format("\"{}\" is not an RFC 3339 time such as 2024-05-01T12:00:00Z", *text));
+              fmt::format("\"{}\" is not an RFC 3339 time between 1970 and 2261 such as "
+                          "2024-05-01T12:00:00Z",
+                          *text));
       return std::nullopt;
     }
   }
@@ -168,6 +197,30 @@ std::optional<ObjectMeta> parseMeta(FieldReader& r, const KindSpec& kind, const 
 
 void parseDocument(const YAML::Node& document, std::string_view fileName, const LoadOptions& options,
                    LoadResult& result);
+
+// yaml-cpp keeps every duplicate mapping key and readers would see only the first;
+// kubectl rejects them, and silently picking one could turn mTLS off.
+void rejectDuplicateKeys(FieldReader& r, const YAML::Node& node, const std::string& field) {
+  if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      rejectDuplicateKeys(r, node[i], fmt::format("{}[{}]", field, i));
+    }
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::vector<std::string> seen;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) continue;
+    const std::string& key = entry.first.Scalar();
+    const std::string path = joinField(field, key);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      r.error(entry.first, path, "duplicate key");
+      continue;
+    }
+    seen.push_back(key);
+    rejectDuplicateKeys(r, entry.second, path);
+  }
+}
 
 void parseList(FieldReader& r, const YAML::Node& document, std::string_view fileName,
                const LoadOptions& options, LoadResult& result) {
@@ -184,6 +237,8 @@ void parseDocument(const YAML::Node& document, std::string_view fileName, const 
     r.error(document, "", "expected a Kubernetes object (a map with apiVersion, kind and metadata)");
     return;
   }
+  rejectDuplicateKeys(r, document, "");
+  if (r.hadErrors()) return;
   const std::optional<std::string> apiVersion = r.string(child(document, "apiVersion"), "apiVersion");
   const std::optional<std::string> kind = r.string(child(document, "kind"), "kind");
   if (!kind || kind->empty()) {
@@ -247,9 +302,46 @@ std::vector<Diagnostic> LoadResult::errors() const {
   return result;
 }
 
+namespace {
+
+// Only watches where documents start: enough to see the parser stop advancing.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { lastStart = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark lastStart = YAML::Mark::null_mark();
+};
+
+// yaml-cpp 0.7 never finishes LoadAll on some inputs (a lone ','): it keeps producing
+// empty documents until memory runs out (upstream issue 1040). Every real document
+// consumes input, so more documents than bytes means the parser is stuck.
+void rejectRunawayDocuments(const std::string& text) {
+  std::istringstream input(text);
+  YAML::Parser parser(input);
+  DocumentCounter counter;
+  std::size_t documents = 0;
+  while (parser.HandleNextDocument(counter)) {
+    if (++documents > text.size() + 1) {
+      throw YAML::ParserException(counter.lastStart, "unexpected character; the document never ends");
+    }
+  }
+}
+
+}  // namespace
+
 LoadResult parseYaml(std::string_view text, std::string_view fileName, const LoadOptions& options) {
   LoadResult result;
   try {
+    rejectRunawayDocuments(std::string(text));
     const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
     for (const YAML::Node& document : documents) parseDocument(document, fileName, options, result);
   } catch (const YAML::Exception& e) {

@@ -12,6 +12,7 @@ namespace {
 
 std::optional<MtlsMode> mtlsMode(Context& ctx, const YAML::Node& mtls, const std::string& field) {
   if (!ctx.reader.expectMap(mtls, field)) return std::nullopt;
+  ctx.reader.warnUnknownKeys(mtls, field, {"mode"});
   const YAML::Node mode = child(mtls, "mode");
   if (!isPresent(mode)) return MtlsMode::kUnset;
   return ctx.reader.enumeration<MtlsMode>(mode, joinField(field, "mode"),
@@ -144,6 +145,7 @@ std::optional<AuthzOperation> authzOperation(Context& ctx, const YAML::Node& nod
 std::optional<AuthzCondition> authzCondition(Context& ctx, const YAML::Node& node,
                                              const std::string& field) {
   if (!ctx.reader.expectMap(node, field)) return std::nullopt;
+  ctx.reader.warnUnknownKeys(node, field, {"key", "values", "notValues"});
   AuthzCondition c;
   const YAML::Node key = child(node, "key");
   c.key = ctx.reader.string(key, joinField(field, "key")).value_or("");
@@ -183,8 +185,15 @@ std::vector<Item> listOf(Context& ctx, const YAML::Node& parent, std::string_vie
     std::string itemField = fmt::format("{}[{}]", listField, i);
     YAML::Node item = list[i];
     if (!wrapper.empty()) {
-      item = child(item, wrapper);
       itemField = joinField(itemField, wrapper);
+      const YAML::Node wrapped = child(item, wrapper);
+      // An absent or null wrapper has no line of its own (or the next token's): point
+      // at the list item instead.
+      if (!isPresent(wrapped)) {
+        ctx.reader.error(item, itemField, "must set at least one field");
+        continue;
+      }
+      item = wrapped;
     }
     if (auto parsed = parseItem(ctx, item, itemField)) result.push_back(std::move(*parsed));
   }
@@ -276,6 +285,8 @@ std::optional<Object> destinationRule(Context& ctx, const YAML::Node& document, 
       for (std::size_t i = 0; i < settings.size(); ++i) {
         const std::string field = fmt::format("spec.trafficPolicy.portLevelSettings[{}]", i);
         const YAML::Node item = settings[i];
+        r.warnUnknownKeys(item, field,
+                          {"port", "tls", "connectionPool", "loadBalancer", "outlierDetection"});
         const YAML::Node number = child(child(item, "port"), "number");
         if (!isPresent(number)) {
           r.error(item, joinField(field, "port.number"), "required");

@@ -158,7 +158,12 @@ std::optional<Object> deployment(Context& ctx, const YAML::Node& document, Objec
   result.templateLabels =
       r.stringMap(child(child(templ, "metadata"), "labels"), "spec.template.metadata.labels")
           .value_or(Labels{});
-  result.templateSpec = podSpec(ctx, child(templ, "spec"), "spec.template.spec");
+  const YAML::Node templateSpec = child(templ, "spec");
+  if (!isPresent(templateSpec)) {
+    r.error(templ, "spec.template.spec.containers", "required: a pod template needs at least one container");
+    return std::nullopt;
+  }
+  result.templateSpec = podSpec(ctx, templateSpec, "spec.template.spec");
   if (result.selector.empty()) {
     r.error(spec, "spec.selector.matchLabels", "required: a Deployment must select its pods");
   } else if (!labelsSelect(result.selector, result.templateLabels)) {

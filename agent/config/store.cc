@@ -41,7 +41,7 @@ ApplyOutcome Store::apply(LoadResult loaded) {
     objects_[std::move(key)] = std::make_shared<const Object>(std::move(object));
   }
   outcome.applied = true;
-  ++generation_;
+  if (!outcome.changes.empty()) ++generation_;
   return outcome;
 }
 
