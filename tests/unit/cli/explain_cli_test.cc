@@ -159,7 +159,7 @@ TEST_F(ExplainCli, MeshWideStrictMatrixFromTheWalkthroughYaml) {
 
 TEST_F(ExplainCli, WorkloadPortLevelAnswer) {
   applyFixture("20", "foo-namespace-strict.yaml");
-  applyFixture("30", "bar-httpbin-port-level.yaml", "bar");
+  applyFixture("30", "bar-httpbin-port-level.yaml");  // names its namespace itself
   applyFixture("31", "bar-httpbin-destinationrule-port-level.yaml", "bar");
   const json w = explainJson("--workload bar/httpbin");
   EXPECT_EQ(w["workload"], "bar/httpbin");
