@@ -1,9 +1,8 @@
 // `ztlsctl explain`: answers policy questions offline from a directory of manifests.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>

@@ -60,14 +60,14 @@ const policy::Workload* findWorkload(const policy::Snapshot& snapshot, std::stri
   }
   const policy::Workload* workload = snapshot.findWorkload(name->ns, name->name);
   if (workload == nullptr) {
-    err << fmt::format("error: {} \"{}\": no Pod or Deployment named {} in namespace {}\n", flag, text,
-                       name->name, name->ns);
+    err << fmt::format("error: {} \"{}\": no Pod or Deployment named {} in namespace {}\n", flag,
+                       text, name->name, name->ns);
   }
   return workload;
 }
 
-void emit(const nlohmann::json& value, bool asJson, void (*table)(const nlohmann::json&, std::ostream&),
-          std::ostream& out) {
+void emit(const nlohmann::json& value, bool asJson,
+          void (*table)(const nlohmann::json&, std::ostream&), std::ostream& out) {
   if (asJson) {
     out << value.dump(2) << "\n";
   } else {
@@ -103,7 +103,8 @@ int runExplain(const ExplainOptions& options, std::ostream& out, std::ostream& e
   config::LoadResult loaded = options.configPath == "-"
                                   ? config::loadStream(std::cin, "<stdin>", loadOptions)
                                   : config::loadPath(options.configPath, loadOptions);
-  for (const config::Diagnostic& diagnostic : loaded.diagnostics) err << diagnostic.format() << "\n";
+  for (const config::Diagnostic& diagnostic : loaded.diagnostics)
+    err << diagnostic.format() << "\n";
   config::Store store;
   if (!store.apply(std::move(loaded)).applied) {
     err << fmt::format("error: {} has errors; nothing was explained\n", options.configPath);
@@ -121,10 +122,12 @@ int runExplain(const ExplainOptions& options, std::ostream& out, std::ostream& e
   if (source == nullptr) return 1;
   std::optional<HostPort> to = splitHostPort(options.to);
   if (!to) {
-    err << fmt::format("error: --to \"{}\": expected HOST:PORT with a port in 1..65535\n", options.to);
+    err << fmt::format("error: --to \"{}\": expected HOST:PORT with a port in 1..65535\n",
+                       options.to);
     return 2;
   }
-  const policy::ConnectionDecision decision = policy::decideConnection(*snapshot, *source, to->host, to->port);
+  const policy::ConnectionDecision decision =
+      policy::decideConnection(*snapshot, *source, to->host, to->port);
   emit(connectionJson(decision), asJson, printConnectionTable, out);
   return 0;
 }

@@ -1,6 +1,5 @@
 // ztlsctl: the node-level CLI that explains what ztls does and why.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/explain.h"
@@ -12,22 +11,27 @@ int main(int argc, char** argv) {
   ztls::cli::ExplainOptions explain;
   CLI::App* explainCommand = app.add_subcommand(
       "explain", "Explain policy decisions offline from a directory (or file) of manifests");
-  explainCommand->add_option("--config", explain.configPath, "Directory or file of Kubernetes/Istio YAML, or - for stdin")
+  explainCommand
+      ->add_option("--config", explain.configPath,
+                   "Directory or file of Kubernetes/Istio YAML, or - for stdin")
       ->required();
   explainCommand->add_option("--workload", explain.workload,
                              "NAMESPACE/NAME of a Pod or Deployment: effective mTLS mode per port");
   explainCommand->add_option("--port", explain.port, "Only this target (container) port")
       ->check(CLI::Range(1, 65535));
-  explainCommand->add_option("--from", explain.from, "NAMESPACE/NAME of the client Pod or Deployment");
-  explainCommand->add_option("--to", explain.to,
-                             "HOST:PORT as the client dials it: service name, cluster IP or pod IP");
+  explainCommand->add_option("--from", explain.from,
+                             "NAMESPACE/NAME of the client Pod or Deployment");
+  explainCommand->add_option(
+      "--to", explain.to, "HOST:PORT as the client dials it: service name, cluster IP or pod IP");
   explainCommand->add_option("-o,--output", explain.output, "table (default) or json");
-  explainCommand->add_option("--root-namespace", explain.mesh.rootNamespace,
-                             "Istio root namespace (mesh-wide policies)")
+  explainCommand
+      ->add_option("--root-namespace", explain.mesh.rootNamespace,
+                   "Istio root namespace (mesh-wide policies)")
       ->capture_default_str();
   explainCommand->add_option("--trust-domain", explain.mesh.trustDomain, "SPIFFE trust domain")
       ->capture_default_str();
-  explainCommand->add_option("--cluster-domain", explain.mesh.clusterDomain, "Kubernetes cluster domain")
+  explainCommand
+      ->add_option("--cluster-domain", explain.mesh.clusterDomain, "Kubernetes cluster domain")
       ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);

@@ -61,7 +61,8 @@ std::optional<IpPrefix> parseIpPrefix(std::string_view text) {
   }
   const std::string_view lengthText = text.substr(slash + 1);
   int length = -1;
-  auto [ptr, ec] = std::from_chars(lengthText.data(), lengthText.data() + lengthText.size(), length);
+  auto [ptr, ec] =
+      std::from_chars(lengthText.data(), lengthText.data() + lengthText.size(), length);
   if (ec != std::errc() || ptr != lengthText.data() + lengthText.size() || lengthText.empty() ||
       length < 0 || length > maxLength) {
     return std::nullopt;

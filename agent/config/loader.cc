@@ -57,7 +57,10 @@ const KindSpec* findKind(std::string_view kind) {
 // may also contain '.'.
 bool isDnsName(std::string_view name, std::size_t maxLength, bool allowDots) {
   if (name.empty() || name.size() > maxLength) return false;
-  auto alnum = [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); };
+  auto alnum = [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c));
+  };
   if (!alnum(name.front()) || !alnum(name.back())) return false;
   return std::all_of(name.begin(), name.end(),
                      [&](char c) { return alnum(c) || c == '-' || (allowDots && c == '.'); });
@@ -119,19 +122,21 @@ std::optional<CreationTime> parseTimestamp(std::string_view text) {
   std::int64_t offsetSeconds = 0;
   if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
     const auto offsetHours = digits(rest, 1, 2), offsetMinutes = digits(rest, 4, 2);
-    if (!offsetHours || !offsetMinutes || *offsetHours > 23 || *offsetMinutes > 59) return std::nullopt;
-    offsetSeconds = (std::int64_t{*offsetHours} * 3600 + *offsetMinutes * 60) * (rest[0] == '+' ? 1 : -1);
+    if (!offsetHours || !offsetMinutes || *offsetHours > 23 || *offsetMinutes > 59)
+      return std::nullopt;
+    offsetSeconds =
+        (std::int64_t{*offsetHours} * 3600 + *offsetMinutes * 60) * (rest[0] == '+' ? 1 : -1);
   } else if (rest != "Z" && rest != "z") {
     return std::nullopt;
   }
-  const std::int64_t seconds = daysFromCivil(*year, *month, *day) * 86400 + std::int64_t{*hour} * 3600 +
-                               *minute * 60 + *second - offsetSeconds;
+  const std::int64_t seconds = daysFromCivil(*year, *month, *day) * 86400 +
+                               std::int64_t{*hour} * 3600 + *minute * 60 + *second - offsetSeconds;
   if (seconds < 0) return std::nullopt;
   return seconds * 1'000'000'000 + nanos;
 }
 
-std::optional<ObjectMeta> parseMeta(FieldReader& r, const KindSpec& kind, const YAML::Node& document,
-                                    const LoadOptions& options) {
+std::optional<ObjectMeta> parseMeta(FieldReader& r, const KindSpec& kind,
+                                    const YAML::Node& document, const LoadOptions& options) {
   const YAML::Node metadata = child(document, "metadata");
   if (!isPresent(metadata)) {
     r.error(document, "metadata", "required");
@@ -172,7 +177,8 @@ std::optional<ObjectMeta> parseMeta(FieldReader& r, const KindSpec& kind, const 
       meta.namespace_ = options.defaultNamespace;
     }
     if (!isDnsName(meta.namespace_, 63, false)) {
-      r.error(ns, "metadata.namespace", fmt::format("\"{}\" is not a valid namespace name", meta.namespace_));
+      r.error(ns, "metadata.namespace",
+              fmt::format("\"{}\" is not a valid namespace name", meta.namespace_));
       return std::nullopt;
     }
   }
@@ -195,8 +201,8 @@ std::optional<ObjectMeta> parseMeta(FieldReader& r, const KindSpec& kind, const 
   return meta;
 }
 
-void parseDocument(const YAML::Node& document, std::string_view fileName, const LoadOptions& options,
-                   LoadResult& result);
+void parseDocument(const YAML::Node& document, std::string_view fileName,
+                   const LoadOptions& options, LoadResult& result);
 
 // yaml-cpp keeps every duplicate mapping key and readers would see only the first;
 // kubectl rejects them, and silently picking one could turn mTLS off.
@@ -229,17 +235,19 @@ void parseList(FieldReader& r, const YAML::Node& document, std::string_view file
   for (std::size_t i = 0; i < items.size(); ++i) parseDocument(items[i], fileName, options, result);
 }
 
-void parseDocument(const YAML::Node& document, std::string_view fileName, const LoadOptions& options,
-                   LoadResult& result) {
+void parseDocument(const YAML::Node& document, std::string_view fileName,
+                   const LoadOptions& options, LoadResult& result) {
   if (!isPresent(document)) return;  // empty document, e.g. a trailing "---"
   FieldReader r(result.diagnostics, std::string(fileName));
   if (!document.IsMap()) {
-    r.error(document, "", "expected a Kubernetes object (a map with apiVersion, kind and metadata)");
+    r.error(document, "",
+            "expected a Kubernetes object (a map with apiVersion, kind and metadata)");
     return;
   }
   rejectDuplicateKeys(r, document, "");
   if (r.hadErrors()) return;
-  const std::optional<std::string> apiVersion = r.string(child(document, "apiVersion"), "apiVersion");
+  const std::optional<std::string> apiVersion =
+      r.string(child(document, "apiVersion"), "apiVersion");
   const std::optional<std::string> kind = r.string(child(document, "kind"), "kind");
   if (!kind || kind->empty()) {
     if (!r.hadErrors()) r.error(document, "kind", "required");
@@ -311,11 +319,13 @@ class DocumentCounter : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
   void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {}
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
   void OnMapEnd() override {}
 
   YAML::Mark lastStart = YAML::Mark::null_mark();
@@ -331,7 +341,8 @@ void rejectRunawayDocuments(const std::string& text) {
   std::size_t documents = 0;
   while (parser.HandleNextDocument(counter)) {
     if (++documents > text.size() + 1) {
-      throw YAML::ParserException(counter.lastStart, "unexpected character; the document never ends");
+      throw YAML::ParserException(counter.lastStart,
+                                  "unexpected character; the document never ends");
     }
   }
 }
@@ -346,11 +357,13 @@ LoadResult parseYaml(std::string_view text, std::string_view fileName, const Loa
     for (const YAML::Node& document : documents) parseDocument(document, fileName, options, result);
   } catch (const YAML::Exception& e) {
     const int line = e.mark.line < 0 ? 0 : e.mark.line + 1;
-    result.diagnostics.push_back(Diagnostic{Severity::kError, SourceLocation{std::string(fileName), line},
-                                            "", "", fmt::format("malformed YAML: {}", e.msg)});
+    result.diagnostics.push_back(Diagnostic{Severity::kError,
+                                            SourceLocation{std::string(fileName), line}, "", "",
+                                            fmt::format("malformed YAML: {}", e.msg)});
   } catch (const std::exception& e) {
-    result.diagnostics.push_back(Diagnostic{Severity::kError, SourceLocation{std::string(fileName), 0},
-                                            "", "", fmt::format("cannot read input: {}", e.what())});
+    result.diagnostics.push_back(Diagnostic{Severity::kError,
+                                            SourceLocation{std::string(fileName), 0}, "", "",
+                                            fmt::format("cannot read input: {}", e.what())});
   }
   if (!result.ok()) result.objects.clear();
   return result;
@@ -370,7 +383,8 @@ LoadResult loadPath(const std::filesystem::path& path, const LoadOptions& option
     for (auto it = std::filesystem::recursive_directory_iterator(path, ec);
          !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
       const std::string extension = it->path().extension().string();
-      if (it->is_regular_file(ec) && (extension == ".yaml" || extension == ".yml" || extension == ".json")) {
+      if (it->is_regular_file(ec) &&
+          (extension == ".yaml" || extension == ".yml" || extension == ".json")) {
         files.push_back(it->path());
       }
     }
@@ -379,9 +393,10 @@ LoadResult loadPath(const std::filesystem::path& path, const LoadOptions& option
     files.push_back(path);
   }
   if (ec || files.empty()) {
-    const std::string why = ec ? ec.message()
-                               : (std::filesystem::exists(path) ? "no .yaml, .yml or .json files in it"
-                                                                : "no such file or directory");
+    const std::string why =
+        ec ? ec.message()
+           : (std::filesystem::exists(path) ? "no .yaml, .yml or .json files in it"
+                                            : "no such file or directory");
     result.diagnostics.push_back(
         Diagnostic{Severity::kError, SourceLocation{path.string(), 0}, "", "", why});
     return result;
@@ -389,14 +404,15 @@ LoadResult loadPath(const std::filesystem::path& path, const LoadOptions& option
   for (const auto& file : files) {
     std::ifstream input(file, std::ios::binary);
     if (!input) {
-      result.diagnostics.push_back(Diagnostic{Severity::kError, SourceLocation{file.string(), 0}, "",
-                                              "", "cannot open file"});
+      result.diagnostics.push_back(Diagnostic{Severity::kError, SourceLocation{file.string(), 0},
+                                              "", "", "cannot open file"});
       continue;
     }
     LoadResult one = loadStream(input, file.string(), options);
     result.objects.insert(result.objects.end(), std::make_move_iterator(one.objects.begin()),
                           std::make_move_iterator(one.objects.end()));
-    result.diagnostics.insert(result.diagnostics.end(), one.diagnostics.begin(), one.diagnostics.end());
+    result.diagnostics.insert(result.diagnostics.end(), one.diagnostics.begin(),
+                              one.diagnostics.end());
   }
   if (!result.ok()) result.objects.clear();
   return result;

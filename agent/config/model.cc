@@ -6,23 +6,34 @@ namespace ztls::config {
 
 namespace {
 // kindOf() relies on the variant listing kinds in enum order.
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<size_t>(Kind::kPod), Object>, Pod>);
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<size_t>(Kind::kDestinationRule), Object>,
-                             DestinationRule>);
+static_assert(
+    std::is_same_v<std::variant_alternative_t<static_cast<size_t>(Kind::kPod), Object>, Pod>);
+static_assert(
+    std::is_same_v<std::variant_alternative_t<static_cast<size_t>(Kind::kDestinationRule), Object>,
+                   DestinationRule>);
 static_assert(std::variant_size_v<Object> == static_cast<size_t>(Kind::kDestinationRule) + 1);
 }  // namespace
 
 std::string_view kindName(Kind kind) {
   switch (kind) {
-    case Kind::kNamespace: return "Namespace";
-    case Kind::kServiceAccount: return "ServiceAccount";
-    case Kind::kPod: return "Pod";
-    case Kind::kDeployment: return "Deployment";
-    case Kind::kService: return "Service";
-    case Kind::kPeerAuthentication: return "PeerAuthentication";
-    case Kind::kRequestAuthentication: return "RequestAuthentication";
-    case Kind::kAuthorizationPolicy: return "AuthorizationPolicy";
-    case Kind::kDestinationRule: return "DestinationRule";
+    case Kind::kNamespace:
+      return "Namespace";
+    case Kind::kServiceAccount:
+      return "ServiceAccount";
+    case Kind::kPod:
+      return "Pod";
+    case Kind::kDeployment:
+      return "Deployment";
+    case Kind::kService:
+      return "Service";
+    case Kind::kPeerAuthentication:
+      return "PeerAuthentication";
+    case Kind::kRequestAuthentication:
+      return "RequestAuthentication";
+    case Kind::kAuthorizationPolicy:
+      return "AuthorizationPolicy";
+    case Kind::kDestinationRule:
+      return "DestinationRule";
   }
   return "Unknown";
 }
@@ -36,29 +47,40 @@ std::string describe(const ObjectKey& key) {
 
 std::string_view mtlsModeName(MtlsMode mode) {
   switch (mode) {
-    case MtlsMode::kUnset: return "UNSET";
-    case MtlsMode::kDisable: return "DISABLE";
-    case MtlsMode::kPermissive: return "PERMISSIVE";
-    case MtlsMode::kStrict: return "STRICT";
+    case MtlsMode::kUnset:
+      return "UNSET";
+    case MtlsMode::kDisable:
+      return "DISABLE";
+    case MtlsMode::kPermissive:
+      return "PERMISSIVE";
+    case MtlsMode::kStrict:
+      return "STRICT";
   }
   return "UNSET";
 }
 
 std::string_view clientTlsModeName(ClientTlsMode mode) {
   switch (mode) {
-    case ClientTlsMode::kDisable: return "DISABLE";
-    case ClientTlsMode::kSimple: return "SIMPLE";
-    case ClientTlsMode::kMutual: return "MUTUAL";
-    case ClientTlsMode::kIstioMutual: return "ISTIO_MUTUAL";
+    case ClientTlsMode::kDisable:
+      return "DISABLE";
+    case ClientTlsMode::kSimple:
+      return "SIMPLE";
+    case ClientTlsMode::kMutual:
+      return "MUTUAL";
+    case ClientTlsMode::kIstioMutual:
+      return "ISTIO_MUTUAL";
   }
   return "DISABLE";
 }
 
 std::string_view authzActionName(AuthzAction action) {
   switch (action) {
-    case AuthzAction::kAllow: return "ALLOW";
-    case AuthzAction::kDeny: return "DENY";
-    case AuthzAction::kAudit: return "AUDIT";
+    case AuthzAction::kAllow:
+      return "ALLOW";
+    case AuthzAction::kDeny:
+      return "DENY";
+    case AuthzAction::kAudit:
+      return "AUDIT";
   }
   return "ALLOW";
 }

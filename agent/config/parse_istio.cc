@@ -24,8 +24,8 @@ std::optional<MtlsMode> mtlsMode(Context& ctx, const YAML::Node& mtls, const std
 
 // DestinationRule tls: absent stays unset (auto mTLS decides); a present block without
 // mode is DISABLE, the proto's zero value.
-std::optional<ClientTlsMode> clientTls(Context& ctx, const YAML::Node& tls, const std::string& field,
-                                       bool& ok) {
+std::optional<ClientTlsMode> clientTls(Context& ctx, const YAML::Node& tls,
+                                       const std::string& field, bool& ok) {
   if (!isPresent(tls)) return std::nullopt;
   if (!ctx.reader.expectMap(tls, field)) {
     ok = false;
@@ -67,7 +67,8 @@ void rejectTargetRefs(Context& ctx, const YAML::Node& spec) {
 
 std::vector<std::string> strings(Context& ctx, const YAML::Node& parent, std::string_view key,
                                  const std::string& field) {
-  return ctx.reader.stringList(child(parent, key), joinField(field, key)).value_or(std::vector<std::string>{});
+  return ctx.reader.stringList(child(parent, key), joinField(field, key))
+      .value_or(std::vector<std::string>{});
 }
 
 void checkIpBlocks(Context& ctx, const YAML::Node& parent, std::string_view key,
@@ -92,15 +93,16 @@ void checkPorts(Context& ctx, const YAML::Node& parent, std::string_view key,
   }
 }
 
-std::optional<AuthzSource> authzSource(Context& ctx, const YAML::Node& node, const std::string& field) {
+std::optional<AuthzSource> authzSource(Context& ctx, const YAML::Node& node,
+                                       const std::string& field) {
   if (!isPresent(node) || !node.IsMap() || node.size() == 0) {
     ctx.reader.error(node, field, "must set at least one field");
     return std::nullopt;
   }
-  ctx.reader.warnUnknownKeys(node, field,
-                             {"principals", "notPrincipals", "requestPrincipals",
-                              "notRequestPrincipals", "namespaces", "notNamespaces", "ipBlocks",
-                              "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks"});
+  ctx.reader.warnUnknownKeys(
+      node, field,
+      {"principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces",
+       "notNamespaces", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks"});
   AuthzSource s;
   s.principals = strings(ctx, node, "principals", field);
   s.notPrincipals = strings(ctx, node, "notPrincipals", field);
@@ -125,9 +127,9 @@ std::optional<AuthzOperation> authzOperation(Context& ctx, const YAML::Node& nod
     ctx.reader.error(node, field, "must set at least one field");
     return std::nullopt;
   }
-  ctx.reader.warnUnknownKeys(node, field,
-                             {"hosts", "notHosts", "ports", "notPorts", "methods", "notMethods",
-                              "paths", "notPaths"});
+  ctx.reader.warnUnknownKeys(
+      node, field,
+      {"hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths"});
   AuthzOperation o;
   o.hosts = strings(ctx, node, "hosts", field);
   o.notHosts = strings(ctx, node, "notHosts", field);
@@ -221,7 +223,8 @@ std::optional<Labels> workloadSelector(Context& ctx, const YAML::Node& spec) {
   return labels;
 }
 
-std::optional<Object> peerAuthentication(Context& ctx, const YAML::Node& document, ObjectMeta meta) {
+std::optional<Object> peerAuthentication(Context& ctx, const YAML::Node& document,
+                                         ObjectMeta meta) {
   FieldReader& r = ctx.reader;
   PeerAuthentication result;
   result.meta = std::move(meta);
@@ -262,7 +265,8 @@ std::optional<Object> destinationRule(Context& ctx, const YAML::Node& document, 
   result.meta = std::move(meta);
   const YAML::Node spec = child(document, "spec");
   if (!r.expectMap(spec, "spec")) return std::nullopt;
-  r.warnUnknownKeys(spec, "spec", {"host", "trafficPolicy", "subsets", "exportTo", "workloadSelector"});
+  r.warnUnknownKeys(spec, "spec",
+                    {"host", "trafficPolicy", "subsets", "exportTo", "workloadSelector"});
   const YAML::Node host = child(spec, "host");
   result.host = r.string(host, "spec.host").value_or("");
   if (result.host.empty()) r.error(isPresent(host) ? host : spec, "spec.host", "required");
@@ -341,7 +345,8 @@ std::optional<Object> authorizationPolicy(Context& ctx, const YAML::Node& docume
   result.meta = std::move(meta);
   const YAML::Node spec = child(document, "spec");
   if (!r.expectMap(spec, "spec")) return std::nullopt;
-  r.warnUnknownKeys(spec, "spec", {"selector", "action", "rules", "provider", "targetRef", "targetRefs"});
+  r.warnUnknownKeys(spec, "spec",
+                    {"selector", "action", "rules", "provider", "targetRef", "targetRefs"});
   rejectTargetRefs(ctx, spec);
   result.selector = workloadSelector(ctx, spec);
   const YAML::Node action = child(spec, "action");
@@ -352,9 +357,11 @@ std::optional<Object> authorizationPolicy(Context& ctx, const YAML::Node& docume
     return std::nullopt;
   }
   if (isPresent(action)) {
-    std::optional<AuthzAction> parsed = r.enumeration<AuthzAction>(
-        action, "spec.action",
-        {{"ALLOW", AuthzAction::kAllow}, {"DENY", AuthzAction::kDeny}, {"AUDIT", AuthzAction::kAudit}});
+    std::optional<AuthzAction> parsed =
+        r.enumeration<AuthzAction>(action, "spec.action",
+                                   {{"ALLOW", AuthzAction::kAllow},
+                                    {"DENY", AuthzAction::kDeny},
+                                    {"AUDIT", AuthzAction::kAudit}});
     if (!parsed) return std::nullopt;
     result.action = *parsed;
   }

@@ -32,8 +32,10 @@ std::optional<Container> container(Context& ctx, const YAML::Node& node, const s
   result.name = r.string(child(node, "name"), joinField(field, "name")).value_or("");
   if (result.name.empty()) r.error(node, joinField(field, "name"), "required");
   result.image = r.string(child(node, "image"), joinField(field, "image")).value_or("");
-  result.command = r.stringList(child(node, "command"), joinField(field, "command")).value_or(std::vector<std::string>{});
-  result.args = r.stringList(child(node, "args"), joinField(field, "args")).value_or(std::vector<std::string>{});
+  result.command = r.stringList(child(node, "command"), joinField(field, "command"))
+                       .value_or(std::vector<std::string>{});
+  result.args = r.stringList(child(node, "args"), joinField(field, "args"))
+                    .value_or(std::vector<std::string>{});
   const YAML::Node ports = child(node, "ports");
   const std::string portsField = joinField(field, "ports");
   if (r.expectSequence(ports, portsField) && isPresent(ports)) {
@@ -50,8 +52,8 @@ PodSpec podSpec(Context& ctx, const YAML::Node& spec, const std::string& field) 
   FieldReader& r = ctx.reader;
   PodSpec result;
   if (!r.expectMap(spec, field)) return result;
-  std::optional<std::string> account = r.string(child(spec, "serviceAccountName"),
-                                                joinField(field, "serviceAccountName"));
+  std::optional<std::string> account =
+      r.string(child(spec, "serviceAccountName"), joinField(field, "serviceAccountName"));
   if (!account) {
     account = r.string(child(spec, "serviceAccount"), joinField(field, "serviceAccount"));
   }
@@ -71,12 +73,15 @@ PodSpec podSpec(Context& ctx, const YAML::Node& spec, const std::string& field) 
       result.containers.push_back(std::move(*item));
     }
   }
-  if (result.containers.empty()) r.error(containers, containersField, "needs at least one container");
+  if (result.containers.empty())
+    r.error(containers, containersField, "needs at least one container");
   return result;
 }
 
-void checkIp(Context& ctx, const YAML::Node& node, const std::string& field, const std::string& ip) {
-  if (!parseIpAddress(ip)) ctx.reader.error(node, field, fmt::format("\"{}\" is not an IP address", ip));
+void checkIp(Context& ctx, const YAML::Node& node, const std::string& field,
+             const std::string& ip) {
+  if (!parseIpAddress(ip))
+    ctx.reader.error(node, field, fmt::format("\"{}\" is not an IP address", ip));
 }
 
 bool labelsSelect(const Labels& selector, const Labels& labels) {
@@ -160,7 +165,8 @@ std::optional<Object> deployment(Context& ctx, const YAML::Node& document, Objec
           .value_or(Labels{});
   const YAML::Node templateSpec = child(templ, "spec");
   if (!isPresent(templateSpec)) {
-    r.error(templ, "spec.template.spec.containers", "required: a pod template needs at least one container");
+    r.error(templ, "spec.template.spec.containers",
+            "required: a pod template needs at least one container");
     return std::nullopt;
   }
   result.templateSpec = podSpec(ctx, templateSpec, "spec.template.spec");
@@ -207,15 +213,16 @@ std::optional<Object> service(Context& ctx, const YAML::Node& document, ObjectMe
       const YAML::Node target = child(item, "targetPort");
       if (isPresent(target)) {
         std::optional<std::string> text = r.string(target, joinField(field, "targetPort"));
-        const bool numeric = text && !text->empty() &&
-                             text->find_first_not_of("0123456789") == std::string::npos;
+        const bool numeric =
+            text && !text->empty() && text->find_first_not_of("0123456789") == std::string::npos;
         if (numeric) {
           port.targetPort.number = r.port(target, joinField(field, "targetPort")).value_or(0);
         } else if (text) {
           port.targetPort = TargetPort{0, *text};
         }
       }
-      port.protocol = r.string(child(item, "protocol"), joinField(field, "protocol")).value_or("TCP");
+      port.protocol =
+          r.string(child(item, "protocol"), joinField(field, "protocol")).value_or("TCP");
       port.appProtocol =
           r.string(child(item, "appProtocol"), joinField(field, "appProtocol")).value_or("");
       if (ports.size() > 1 && port.name.empty()) {

@@ -22,7 +22,8 @@ int lineOf(const YAML::Node& node) {
 
 std::string joinField(std::string_view parent, std::string_view child_name) {
   if (parent.empty()) return std::string(child_name);
-  if (!child_name.empty() && child_name.front() == '[') return std::string(parent) + std::string(child_name);
+  if (!child_name.empty() && child_name.front() == '[')
+    return std::string(parent) + std::string(child_name);
   return std::string(parent) + "." + std::string(child_name);
 }
 

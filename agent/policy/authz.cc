@@ -1,7 +1,5 @@
 #include "ztls/policy/authz.h"
 
-#include "ztls/config/ip_address.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,6 +7,8 @@
 #include <charconv>
 #include <cstddef>
 #include <utility>
+
+#include "ztls/config/ip_address.h"
 
 namespace ztls::policy {
 

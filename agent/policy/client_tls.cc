@@ -26,8 +26,8 @@ const config::Service* serviceForFqdn(const Snapshot& snapshot, std::string_view
 }
 
 // A pod's resolv.conf search list: <ns>.svc.<cd>, svc.<cd>, <cd>, then the name as is.
-const config::Service* serviceForHostname(const Snapshot& snapshot, std::string_view sourceNamespace,
-                                          std::string_view host) {
+const config::Service* serviceForHostname(const Snapshot& snapshot,
+                                          std::string_view sourceNamespace, std::string_view host) {
   const std::string& cd = snapshot.mesh().clusterDomain;
   const std::string candidates[] = {
       fmt::format("{}.{}.svc.{}", host, sourceNamespace, cd),
@@ -103,10 +103,14 @@ std::optional<config::ClientTlsMode> tlsForPort(const config::DestinationRule& r
 
 ClientTls fromMode(config::ClientTlsMode mode) {
   switch (mode) {
-    case config::ClientTlsMode::kDisable: return ClientTls::kDisable;
-    case config::ClientTlsMode::kSimple: return ClientTls::kSimple;
-    case config::ClientTlsMode::kMutual: return ClientTls::kMutual;
-    case config::ClientTlsMode::kIstioMutual: return ClientTls::kIstioMutual;
+    case config::ClientTlsMode::kDisable:
+      return ClientTls::kDisable;
+    case config::ClientTlsMode::kSimple:
+      return ClientTls::kSimple;
+    case config::ClientTlsMode::kMutual:
+      return ClientTls::kMutual;
+    case config::ClientTlsMode::kIstioMutual:
+      return ClientTls::kIstioMutual;
   }
   return ClientTls::kDisable;
 }
@@ -124,20 +128,26 @@ ClientTlsDecision autoMtls(const Snapshot& snapshot, const Destination& d) {
             fmt::format("auto mTLS: destination {} port {} has mTLS DISABLE ({}), so plaintext",
                         endpoint.qualifiedName(), d.targetPort, mode.reason)};
   }
-  return {ClientTls::kIstioMutual, std::nullopt,
-          fmt::format("auto mTLS: destination {} is in the mesh and port {} accepts mutual TLS ({})",
-                      endpoint.qualifiedName(), d.targetPort, config::mtlsModeName(mode.mode))};
+  return {
+      ClientTls::kIstioMutual, std::nullopt,
+      fmt::format("auto mTLS: destination {} is in the mesh and port {} accepts mutual TLS ({})",
+                  endpoint.qualifiedName(), d.targetPort, config::mtlsModeName(mode.mode))};
 }
 
 }  // namespace
 
 std::string_view clientTlsName(ClientTls tls) {
   switch (tls) {
-    case ClientTls::kIstioMutual: return "ISTIO_MUTUAL";
-    case ClientTls::kDisable: return "DISABLE";
-    case ClientTls::kPassthrough: return "PASSTHROUGH";
-    case ClientTls::kSimple: return "SIMPLE";
-    case ClientTls::kMutual: return "MUTUAL";
+    case ClientTls::kIstioMutual:
+      return "ISTIO_MUTUAL";
+    case ClientTls::kDisable:
+      return "DISABLE";
+    case ClientTls::kPassthrough:
+      return "PASSTHROUGH";
+    case ClientTls::kSimple:
+      return "SIMPLE";
+    case ClientTls::kMutual:
+      return "MUTUAL";
   }
   return "PASSTHROUGH";
 }
@@ -164,7 +174,8 @@ Destination resolveDestination(const Snapshot& snapshot, std::string_view source
   }
   if (d.service == nullptr) return d;
   resolveServiceEndpoint(snapshot, d);
-  if (d.endpoint != nullptr && !d.endpoint->ips.empty()) d.endpointAddress = d.endpoint->ips.front();
+  if (d.endpoint != nullptr && !d.endpoint->ips.empty())
+    d.endpointAddress = d.endpoint->ips.front();
   return d;
 }
 
@@ -172,9 +183,11 @@ const config::DestinationRule* findDestinationRule(const Snapshot& snapshot,
                                                    std::string_view sourceNamespace,
                                                    std::string_view serviceNamespace,
                                                    std::string_view fqdn) {
-  const std::string_view order[] = {sourceNamespace, serviceNamespace, snapshot.mesh().rootNamespace};
+  const std::string_view order[] = {sourceNamespace, serviceNamespace,
+                                    snapshot.mesh().rootNamespace};
   for (std::size_t i = 0; i < 3; ++i) {
-    if ((i == 1 && order[1] == order[0]) || (i == 2 && (order[2] == order[0] || order[2] == order[1]))) {
+    if ((i == 1 && order[1] == order[0]) ||
+        (i == 2 && (order[2] == order[0] || order[2] == order[1]))) {
       continue;
     }
     const config::DestinationRule* best = nullptr;
@@ -200,8 +213,9 @@ ClientTlsDecision clientTlsDecision(const Snapshot& snapshot, const Workload& so
   }
   if (d.endpoint == nullptr) {
     return {ClientTls::kPassthrough, std::nullopt,
-            d.problem.empty() ? fmt::format("{} is outside the cluster: passed through unchanged", d.host)
-                              : d.problem};
+            d.problem.empty()
+                ? fmt::format("{} is outside the cluster: passed through unchanged", d.host)
+                : d.problem};
   }
   if (d.type == Destination::Type::kService) {
     const config::DestinationRule* rule =
@@ -209,10 +223,11 @@ ClientTlsDecision clientTlsDecision(const Snapshot& snapshot, const Workload& so
     if (rule != nullptr) {
       bool portLevel = false;
       if (std::optional<config::ClientTlsMode> mode = tlsForPort(*rule, d.port, portLevel)) {
-        const config::ObjectKey key{config::Kind::kDestinationRule, rule->meta.namespace_, rule->meta.name};
-        std::string reason = fmt::format("{} from {} (host {}{})", config::clientTlsModeName(*mode),
-                                         config::describe(key), rule->host,
-                                         portLevel ? fmt::format(", portLevelSettings {}", d.port) : "");
+        const config::ObjectKey key{config::Kind::kDestinationRule, rule->meta.namespace_,
+                                    rule->meta.name};
+        std::string reason = fmt::format(
+            "{} from {} (host {}{})", config::clientTlsModeName(*mode), config::describe(key),
+            rule->host, portLevel ? fmt::format(", portLevelSettings {}", d.port) : "");
         if (*mode == config::ClientTlsMode::kSimple || *mode == config::ClientTlsMode::kMutual) {
           reason += ": TLS origination is not supported by ztls";
         }

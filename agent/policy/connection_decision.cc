@@ -6,13 +6,16 @@ namespace ztls::policy {
 
 namespace {
 
-bool sendsPlaintext(ClientTls tls) { return tls == ClientTls::kDisable || tls == ClientTls::kPassthrough; }
+bool sendsPlaintext(ClientTls tls) {
+  return tls == ClientTls::kDisable || tls == ClientTls::kPassthrough;
+}
 
 void decideServer(const Snapshot& snapshot, ConnectionDecision& decision) {
   const Workload& endpoint = *decision.destination.endpoint;
   if (!endpoint.enrolled) {
-    decision.serverReason = fmt::format("{} is not in the mesh ({}): no agent intercepts its inbound traffic",
-                                        endpoint.qualifiedName(), endpoint.enrollmentReason);
+    decision.serverReason =
+        fmt::format("{} is not in the mesh ({}): no agent intercepts its inbound traffic",
+                    endpoint.qualifiedName(), endpoint.enrollmentReason);
     return;
   }
   decision.server = effectivePeerAuthn(snapshot, endpoint).forPort(decision.destination.targetPort);
@@ -52,14 +55,17 @@ void decideVerdict(ConnectionDecision& decision) {
     return;
   }
   if (tls == ClientTls::kIstioMutual && !decision.server) {
-    decision.reason = fmt::format("the client sends mutual TLS but {} has no agent to terminate it: "
-                                  "the handshake fails",
-                                  d.endpoint->qualifiedName());
+    decision.reason = fmt::format(
+        "the client sends mutual TLS but {} has no agent to terminate it: "
+        "the handshake fails",
+        d.endpoint->qualifiedName());
     return;
   }
-  if (decision.server && decision.server->mode == config::MtlsMode::kStrict && sendsPlaintext(tls)) {
-    decision.reason = fmt::format("reset: {} port {} requires mutual TLS ({}) but the client sends plaintext",
-                                  d.endpoint->qualifiedName(), d.targetPort, decision.server->reason);
+  if (decision.server && decision.server->mode == config::MtlsMode::kStrict &&
+      sendsPlaintext(tls)) {
+    decision.reason =
+        fmt::format("reset: {} port {} requires mutual TLS ({}) but the client sends plaintext",
+                    d.endpoint->qualifiedName(), d.targetPort, decision.server->reason);
     return;
   }
   if (decision.authorization && !decision.authorization->allowed) {
@@ -73,8 +79,9 @@ void decideVerdict(ConnectionDecision& decision) {
                                   d.endpoint->qualifiedName());
     return;
   }
-  decision.reason = fmt::format("{} accepted under {}; authorization: {}", how,
-                                config::mtlsModeName(decision.server->mode), decision.authorization->reason);
+  decision.reason =
+      fmt::format("{} accepted under {}; authorization: {}", how,
+                  config::mtlsModeName(decision.server->mode), decision.authorization->reason);
 }
 
 }  // namespace
@@ -84,7 +91,7 @@ bool ConnectionDecision::mutualTls() const {
 }
 
 std::vector<const config::AuthorizationPolicy*> authorizationPoliciesFor(const Snapshot& snapshot,
-                                                                          const Workload& workload) {
+                                                                         const Workload& workload) {
   std::vector<const config::AuthorizationPolicy*> result;
   const std::string& root = snapshot.mesh().rootNamespace;
   auto collect = [&](std::string_view ns) {

@@ -16,7 +16,8 @@ struct Candidate {
 
 // Snapshot lists are oldest first, so the first match is the winner.
 template <typename Predicate>
-Candidate oldestMatching(const std::vector<const PeerAuthentication*>& policies, Predicate matches) {
+Candidate oldestMatching(const std::vector<const PeerAuthentication*>& policies,
+                         Predicate matches) {
   Candidate result;
   for (const PeerAuthentication* policy : policies) {
     if (!matches(*policy)) continue;
@@ -27,11 +28,13 @@ Candidate oldestMatching(const std::vector<const PeerAuthentication*>& policies,
 }
 
 config::ObjectKey keyOf(const PeerAuthentication& policy) {
-  return config::ObjectKey{config::Kind::kPeerAuthentication, policy.meta.namespace_, policy.meta.name};
+  return config::ObjectKey{config::Kind::kPeerAuthentication, policy.meta.namespace_,
+                           policy.meta.name};
 }
 
 std::string describeCandidate(const Candidate& c, PolicyLevel level) {
-  std::string text = fmt::format("{} ({} level", config::describe(keyOf(*c.policy)), policyLevelName(level));
+  std::string text =
+      fmt::format("{} ({} level", config::describe(keyOf(*c.policy)), policyLevelName(level));
   if (c.competitors > 1) text += fmt::format(", oldest of {} at this level", c.competitors);
   return text + ")";
 }
@@ -54,11 +57,16 @@ void overlay(ModeDecision& decision, const Candidate& candidate, PolicyLevel lev
 
 std::string_view policyLevelName(PolicyLevel level) {
   switch (level) {
-    case PolicyLevel::kDefault: return "default";
-    case PolicyLevel::kMesh: return "mesh";
-    case PolicyLevel::kNamespace: return "namespace";
-    case PolicyLevel::kWorkload: return "workload";
-    case PolicyLevel::kPort: return "port";
+    case PolicyLevel::kDefault:
+      return "default";
+    case PolicyLevel::kMesh:
+      return "mesh";
+    case PolicyLevel::kNamespace:
+      return "namespace";
+    case PolicyLevel::kWorkload:
+      return "workload";
+    case PolicyLevel::kPort:
+      return "port";
   }
   return "default";
 }
@@ -77,10 +85,10 @@ EffectivePeerAuthn effectivePeerAuthn(const Snapshot& snapshot, const Workload& 
 
   const Candidate mesh = oldestMatching(snapshot.peerAuthentications(root), withoutSelector);
   // In the root namespace the namespace-level policy is the mesh policy itself.
-  const Candidate ns = workload.namespace_ == root
-                           ? Candidate{}
-                           : oldestMatching(snapshot.peerAuthentications(workload.namespace_),
-                                            withoutSelector);
+  const Candidate ns =
+      workload.namespace_ == root
+          ? Candidate{}
+          : oldestMatching(snapshot.peerAuthentications(workload.namespace_), withoutSelector);
   const Candidate selected =
       oldestMatching(snapshot.peerAuthentications(workload.namespace_), selectsWorkload);
 
@@ -102,7 +110,8 @@ EffectivePeerAuthn effectivePeerAuthn(const Snapshot& snapshot, const Workload& 
       decision.mode = mode;
       decision.level = PolicyLevel::kPort;
       decision.decidedBy = keyOf(*selected.policy);
-      decision.reason = fmt::format("{} from {}, portLevelMtls {}", config::mtlsModeName(mode), who, port);
+      decision.reason =
+          fmt::format("{} from {}, portLevelMtls {}", config::mtlsModeName(mode), who, port);
     }
     result.ports.emplace(port, std::move(decision));
   }

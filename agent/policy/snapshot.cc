@@ -9,8 +9,8 @@ namespace ztls::policy {
 namespace {
 
 template <typename T>
-const std::vector<const T*>& lookup(const std::map<std::string, std::vector<const T*>, std::less<>>& index,
-                                    std::string_view ns) {
+const std::vector<const T*>& lookup(
+    const std::map<std::string, std::vector<const T*>, std::less<>>& index, std::string_view ns) {
   static const std::vector<const T*> kEmpty;
   auto found = index.find(ns);
   return found == index.end() ? kEmpty : found->second;
@@ -65,14 +65,14 @@ void Snapshot::decideEnrollment(Workload& w) const {
   const std::string label(kDataplaneModeLabel);
   auto podMode = w.labels.find(label);
   if (podMode != w.labels.end() && podMode->second == kDataplaneModeNone) {
-    w.enrollmentReason = fmt::format("{} opts out with label {}={}", w.qualifiedName(), label,
-                                     kDataplaneModeNone);
+    w.enrollmentReason =
+        fmt::format("{} opts out with label {}={}", w.qualifiedName(), label, kDataplaneModeNone);
     return;
   }
   if (podMode != w.labels.end() && podMode->second == kDataplaneModeAmbient) {
     w.enrolled = true;
-    w.enrollmentReason = fmt::format("{} carries label {}={}", w.qualifiedName(), label,
-                                     kDataplaneModeAmbient);
+    w.enrollmentReason =
+        fmt::format("{} carries label {}={}", w.qualifiedName(), label, kDataplaneModeAmbient);
     return;
   }
   const config::Namespace* ns = findNamespace(w.namespace_);
@@ -85,9 +85,9 @@ void Snapshot::decideEnrollment(Workload& w) const {
       return;
     }
   }
-  w.enrollmentReason = fmt::format("neither {} nor namespace {}{} carries label {}={}",
-                                   w.qualifiedName(), w.namespace_,
-                                   ns == nullptr ? " (not declared)" : "", label, kDataplaneModeAmbient);
+  w.enrollmentReason = fmt::format(
+      "neither {} nor namespace {}{} carries label {}={}", w.qualifiedName(), w.namespace_,
+      ns == nullptr ? " (not declared)" : "", label, kDataplaneModeAmbient);
 }
 
 void Snapshot::addWorkload(Workload workload) {
@@ -104,7 +104,8 @@ void Snapshot::addWorkload(Workload workload) {
   }
 }
 
-std::shared_ptr<const Snapshot> Snapshot::build(const config::Store::Objects& objects, MeshConfig mesh) {
+std::shared_ptr<const Snapshot> Snapshot::build(const config::Store::Objects& objects,
+                                                MeshConfig mesh) {
   std::shared_ptr<Snapshot> snapshot(new Snapshot(std::move(mesh)));
   snapshot->objects_ = objects;
   std::vector<const config::Deployment*> deployments;
@@ -137,8 +138,8 @@ std::shared_ptr<const Snapshot> Snapshot::build(const config::Store::Objects& ob
     snapshot->addWorkload(std::move(w));
   }
   for (const config::Deployment* d : deployments) {
-    snapshot->addWorkload(
-        workloadFromPodSpec(config::Kind::kDeployment, d->meta, d->templateLabels, d->templateSpec));
+    snapshot->addWorkload(workloadFromPodSpec(config::Kind::kDeployment, d->meta, d->templateLabels,
+                                              d->templateSpec));
   }
   sortOldestFirst(snapshot->peerAuthentications_);
   sortOldestFirst(snapshot->destinationRules_);
@@ -188,7 +189,8 @@ const std::vector<const config::PeerAuthentication*>& Snapshot::peerAuthenticati
   return lookup(peerAuthentications_, ns);
 }
 
-const std::vector<const config::DestinationRule*>& Snapshot::destinationRules(std::string_view ns) const {
+const std::vector<const config::DestinationRule*>& Snapshot::destinationRules(
+    std::string_view ns) const {
   return lookup(destinationRules_, ns);
 }
 

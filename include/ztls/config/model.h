@@ -97,7 +97,7 @@ struct Pod {
 struct Deployment {
   ObjectMeta meta;
   int replicas = 1;
-  Labels selector;      // spec.selector.matchLabels
+  Labels selector;  // spec.selector.matchLabels
   Labels templateLabels;
   PodSpec templateSpec;
 };
@@ -132,7 +132,7 @@ struct PeerAuthentication {
   ObjectMeta meta;
   // Present only with non-empty matchLabels: Istio treats an empty selector like none.
   std::optional<Labels> selector;
-  MtlsMode mode = MtlsMode::kUnset;  // spec.mtls absent means UNSET
+  MtlsMode mode = MtlsMode::kUnset;                 // spec.mtls absent means UNSET
   std::map<std::uint16_t, MtlsMode> portLevelMtls;  // keyed by container (target) port
 };
 

@@ -37,7 +37,7 @@ struct ConnectionAttributes {
   std::optional<std::string> sourcePrincipal;
   std::string sourceIp;
   std::string destinationIp;
-  std::uint16_t destinationPort = 0;  // the workload's target (container) port
+  std::uint16_t destinationPort = 0;   // the workload's target (container) port
   std::optional<HttpAttributes> http;  // absent: plain TCP, L7 attributes unknown
 };
 

@@ -32,7 +32,7 @@ struct ConnectionDecision {
 
 // Policies of the workload's namespace and of the root namespace that apply to it.
 std::vector<const config::AuthorizationPolicy*> authorizationPoliciesFor(const Snapshot& snapshot,
-                                                                          const Workload& workload);
+                                                                         const Workload& workload);
 
 ConnectionDecision decideConnection(const Snapshot& snapshot, const Workload& source,
                                     std::string_view host, std::uint16_t port);

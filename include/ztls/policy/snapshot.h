@@ -50,7 +50,8 @@ bool selectorMatches(const config::Labels& selector, const config::Labels& label
 
 class Snapshot {
  public:
-  static std::shared_ptr<const Snapshot> build(const config::Store::Objects& objects, MeshConfig mesh);
+  static std::shared_ptr<const Snapshot> build(const config::Store::Objects& objects,
+                                               MeshConfig mesh);
 
   const MeshConfig& mesh() const { return mesh_; }
 
@@ -65,9 +66,11 @@ class Snapshot {
   std::vector<const Workload*> endpointsOf(const config::Service& service) const;
 
   // Policies of one namespace, oldest first (creation time, then name).
-  const std::vector<const config::PeerAuthentication*>& peerAuthentications(std::string_view ns) const;
+  const std::vector<const config::PeerAuthentication*>& peerAuthentications(
+      std::string_view ns) const;
   const std::vector<const config::DestinationRule*>& destinationRules(std::string_view ns) const;
-  const std::vector<const config::AuthorizationPolicy*>& authorizationPolicies(std::string_view ns) const;
+  const std::vector<const config::AuthorizationPolicy*>& authorizationPolicies(
+      std::string_view ns) const;
 
   std::string identityFor(std::string_view ns, std::string_view serviceAccount) const;
 

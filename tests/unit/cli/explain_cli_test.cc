@@ -29,7 +29,8 @@ std::string readSource(const std::string& pathInRepo) {
 // What `kubectl apply -n ns` does to manifests that name no namespace.
 std::string inNamespace(std::string yaml, const std::string& ns) {
   const std::string marker = "metadata:\n  name:";
-  for (std::size_t at = yaml.find(marker); at != std::string::npos; at = yaml.find(marker, at + 1)) {
+  for (std::size_t at = yaml.find(marker); at != std::string::npos;
+       at = yaml.find(marker, at + 1)) {
     yaml.insert(at + std::string("metadata:\n").size(), "  namespace: " + ns + "\n");
   }
   return yaml;
@@ -55,7 +56,8 @@ class ExplainCli : public ::testing::Test {
           "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: legacy\n---\n"
           "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n");
     for (const std::string ns : {"foo", "bar", "legacy"}) {
-      write("10-" + ns + "-httpbin.yaml", inNamespace(readSource("samples/httpbin/httpbin.yaml"), ns));
+      write("10-" + ns + "-httpbin.yaml",
+            inNamespace(readSource("samples/httpbin/httpbin.yaml"), ns));
       write("10-" + ns + "-sleep.yaml", inNamespace(readSource("samples/sleep/sleep.yaml"), ns));
     }
   }
@@ -64,7 +66,8 @@ class ExplainCli : public ::testing::Test {
   void write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name) << text;
   }
-  void applyFixture(const std::string& order, const std::string& fixture, const std::string& ns = "") {
+  void applyFixture(const std::string& order, const std::string& fixture,
+                    const std::string& ns = "") {
     std::string yaml = readSource("tests/fixtures/walkthrough/" + fixture);
     write(order + "-" + fixture, ns.empty() ? yaml : inNamespace(yaml, ns));
   }
@@ -77,7 +80,8 @@ class ExplainCli : public ::testing::Test {
     EXPECT_NE(pipe, nullptr);
     std::array<char, 4096> buffer{};
     std::size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), n);
+    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+      result.out.append(buffer.data(), n);
     const int status = pclose(pipe);
     result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     std::ifstream errInput(errFile);
@@ -168,7 +172,8 @@ TEST_F(ExplainCli, WorkloadPortLevelAnswer) {
   ASSERT_EQ(w["ports"].size(), 1u);
   EXPECT_EQ(w["ports"][0]["port"], 80);
   EXPECT_EQ(w["ports"][0]["mode"], "DISABLE");
-  EXPECT_NE(w["ports"][0]["reason"].get<std::string>().find("PeerAuthentication bar/httpbin"), std::string::npos);
+  EXPECT_NE(w["ports"][0]["reason"].get<std::string>().find("PeerAuthentication bar/httpbin"),
+            std::string::npos);
   EXPECT_EQ(w["default"]["mode"], "STRICT");
 
   const json onePort = explainJson("--workload foo/httpbin --port 80");
@@ -186,8 +191,8 @@ TEST_F(ExplainCli, TablesForPeople) {
   ASSERT_EQ(workload.exitCode, 0) << workload.err;
   EXPECT_NE(workload.out.find("ENROLLED     no"), std::string::npos) << workload.out;
   EXPECT_NE(workload.out.find("not enforced"), std::string::npos) << workload.out;
-  const Result connection = run("explain --config " + dir_.string() +
-                                " --from legacy/sleep --to httpbin.foo:8000");
+  const Result connection =
+      run("explain --config " + dir_.string() + " --from legacy/sleep --to httpbin.foo:8000");
   ASSERT_EQ(connection.exitCode, 0) << connection.err;
   EXPECT_NE(connection.out.find("VERDICT      deny: reset"), std::string::npos) << connection.out;
   EXPECT_NE(connection.out.find("CLIENT       PASSTHROUGH"), std::string::npos) << connection.out;
@@ -200,18 +205,21 @@ TEST_F(ExplainCli, BadManifestIsAnErrorNamingFileLineObjectAndField) {
   const Result result = run("explain --config " + dir_.string() + " --workload foo/httpbin");
   EXPECT_EQ(result.exitCode, 1);
   EXPECT_TRUE(result.out.empty()) << result.out;
-  EXPECT_NE(result.err.find((dir_ / "90-bad.yaml").string() +
-                            ":8: error: PeerAuthentication foo/typo: spec.mtls.mode: unknown value \"STRIC\""),
+  EXPECT_NE(result.err.find(
+                (dir_ / "90-bad.yaml").string() +
+                ":8: error: PeerAuthentication foo/typo: spec.mtls.mode: unknown value \"STRIC\""),
             std::string::npos)
       << result.err;
 }
 
 TEST_F(ExplainCli, ReadsManifestsFromStdin) {
-  write("all.yaml.txt", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: foo\n  labels:\n"
-                        "    istio.io/dataplane-mode: ambient\n---\n" +
-                            inNamespace(readSource("samples/httpbin/httpbin.yaml"), "foo"));
+  write("all.yaml.txt",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: foo\n  labels:\n"
+        "    istio.io/dataplane-mode: ambient\n---\n" +
+            inNamespace(readSource("samples/httpbin/httpbin.yaml"), "foo"));
   const json w = json::parse(
-      run("explain --config - --workload foo/httpbin -o json < " + (dir_ / "all.yaml.txt").string()).out,
+      run("explain --config - --workload foo/httpbin -o json < " + (dir_ / "all.yaml.txt").string())
+          .out,
       nullptr, false);
   EXPECT_EQ(w["workload"], "foo/httpbin");
   EXPECT_EQ(w["enrolled"], true);
@@ -228,7 +236,8 @@ TEST_F(ExplainCli, UsageErrors) {
   EXPECT_EQ(run(config + " --workload foo/sleep --from foo/sleep --to a:1").exitCode, 2);
   EXPECT_EQ(run("explain --config /nonexistent/ztls --workload foo/sleep").exitCode, 1);
   const Result unknownPod = run(config + " --workload foo/nothing");
-  EXPECT_NE(unknownPod.err.find("no Pod or Deployment named nothing in namespace foo"), std::string::npos)
+  EXPECT_NE(unknownPod.err.find("no Pod or Deployment named nothing in namespace foo"),
+            std::string::npos)
       << unknownPod.err;
 }
 

@@ -1034,7 +1034,8 @@ metadata:
   EXPECT_THAT(
       formatted(result.diagnostics),
       ElementsAre("test.yaml:5: error: ServiceAccount default/a: metadata.creationTimestamp: "
-                  "\"yesterday\" is not an RFC 3339 time between 1970 and 2261 such as 2024-05-01T12:00:00Z"));
+                  "\"yesterday\" is not an RFC 3339 time between 1970 and 2261 such as "
+                  "2024-05-01T12:00:00Z"));
 }
 
 TEST(LoaderErrors, DeploymentSelectorMustMatchTemplateLabels) {

@@ -1,7 +1,8 @@
+#include "ztls/policy/client_tls.h"
+
 #include <gtest/gtest.h>
 
 #include "unit/policy/test_cluster.h"
-#include "ztls/policy/client_tls.h"
 
 namespace ztls::testing {
 namespace {
@@ -44,8 +45,8 @@ spec:
 std::string destinationRule(std::string_view ns, std::string_view name, std::string_view host,
                             std::string_view trafficPolicy) {
   return "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: " +
-         std::string(name) + "\n  namespace: " + std::string(ns) + "\nspec:\n  host: \"" + std::string(host) +
-         "\"\n  trafficPolicy:\n" + std::string(trafficPolicy) + "\n---\n";
+         std::string(name) + "\n  namespace: " + std::string(ns) + "\nspec:\n  host: \"" +
+         std::string(host) + "\"\n  trafficPolicy:\n" + std::string(trafficPolicy) + "\n---\n";
 }
 
 const std::string kIstioMutual = "    tls:\n      mode: ISTIO_MUTUAL";
@@ -71,19 +72,24 @@ TEST_F(ClientTlsTest, EveryHostFormAPodCanUseReachesTheSameEndpoint) {
     EXPECT_EQ(d.endpointAddress, "10.244.1.10") << host;
     EXPECT_EQ(d.serviceFqdn, "httpbin.foo.svc.cluster.local") << host;
   }
-  const policy::Destination shortName = policy::resolveDestination(cluster.snapshot(), "foo", "httpbin", 8000);
+  const policy::Destination shortName =
+      policy::resolveDestination(cluster.snapshot(), "foo", "httpbin", 8000);
   ASSERT_NE(shortName.service, nullptr);
   EXPECT_EQ(shortName.service->meta.namespace_, "foo");
-  const policy::Destination fromBar = policy::resolveDestination(cluster.snapshot(), "bar", "httpbin", 8000);
+  const policy::Destination fromBar =
+      policy::resolveDestination(cluster.snapshot(), "bar", "httpbin", 8000);
   ASSERT_NE(fromBar.service, nullptr);
   EXPECT_EQ(fromBar.service->meta.namespace_, "bar");
 }
 
 TEST_F(ClientTlsTest, ClusterIpAndPodIpResolve) {
-  const policy::Destination viaClusterIp = policy::resolveDestination(cluster.snapshot(), "bar", "10.96.0.20", 8080);
+  const policy::Destination viaClusterIp =
+      policy::resolveDestination(cluster.snapshot(), "bar", "10.96.0.20", 8080);
   EXPECT_EQ(viaClusterIp.type, policy::Destination::Type::kService);
-  EXPECT_EQ(viaClusterIp.targetPort, 80) << "named targetPort http-web resolves to container port 80";
-  const policy::Destination viaPodIp = policy::resolveDestination(cluster.snapshot(), "bar", "10.244.1.10", 80);
+  EXPECT_EQ(viaClusterIp.targetPort, 80)
+      << "named targetPort http-web resolves to container port 80";
+  const policy::Destination viaPodIp =
+      policy::resolveDestination(cluster.snapshot(), "bar", "10.244.1.10", 80);
   EXPECT_EQ(viaPodIp.type, policy::Destination::Type::kPod);
   ASSERT_NE(viaPodIp.endpoint, nullptr);
   EXPECT_EQ(viaPodIp.endpoint->qualifiedName(), "foo/httpbin-7d9c");
@@ -102,15 +108,18 @@ TEST_F(ClientTlsTest, OutsideTheClusterIsPassthrough) {
 }
 
 TEST_F(ClientTlsTest, SourceOutsideTheMeshHasNoClientAgent) {
-  const policy::ConnectionDecision decision = cluster.connect("legacy", "sleep", "httpbin.foo", 8000);
+  const policy::ConnectionDecision decision =
+      cluster.connect("legacy", "sleep", "httpbin.foo", 8000);
   EXPECT_EQ(decision.client.tls, ClientTls::kPassthrough);
   EXPECT_NE(decision.client.reason.find("legacy/sleep is not in the mesh"), std::string::npos)
       << decision.client.reason;
 }
 
 TEST_F(ClientTlsTest, AutoMtlsFollowsTheDestination) {
-  EXPECT_EQ(cluster.connect("foo", "sleep", "httpbin.bar", 8000).client.tls, ClientTls::kIstioMutual);
-  EXPECT_EQ(cluster.connect("foo", "sleep", "httpbin.legacy", 8000).client.tls, ClientTls::kDisable);
+  EXPECT_EQ(cluster.connect("foo", "sleep", "httpbin.bar", 8000).client.tls,
+            ClientTls::kIstioMutual);
+  EXPECT_EQ(cluster.connect("foo", "sleep", "httpbin.legacy", 8000).client.tls,
+            ClientTls::kDisable);
   cluster.apply(R"(
 apiVersion: security.istio.io/v1beta1
 kind: PeerAuthentication
@@ -119,16 +128,19 @@ spec:
   selector: {matchLabels: {app: httpbin}}
   mtls: {mode: DISABLE}
 )");
-  const policy::ConnectionDecision toDisabled = cluster.connect("foo", "sleep", "httpbin.bar", 8000);
+  const policy::ConnectionDecision toDisabled =
+      cluster.connect("foo", "sleep", "httpbin.bar", 8000);
   EXPECT_EQ(toDisabled.client.tls, ClientTls::kDisable);
-  EXPECT_NE(toDisabled.client.reason.find("DISABLE"), std::string::npos) << toDisabled.client.reason;
+  EXPECT_NE(toDisabled.client.reason.find("DISABLE"), std::string::npos)
+      << toDisabled.client.reason;
   EXPECT_TRUE(toDisabled.allowed);
 }
 
 TEST_F(ClientTlsTest, PortLevelSettingsOverrideTopLevelByServicePort) {
   cluster.apply(destinationRule("foo", "web", "web.foo.svc.cluster.local",
-                                kIstioMutual + "\n    portLevelSettings:\n    - port: {number: 9000}\n"
-                                               "      tls: {mode: DISABLE}"));
+                                kIstioMutual +
+                                    "\n    portLevelSettings:\n    - port: {number: 9000}\n"
+                                    "      tls: {mode: DISABLE}"));
   const policy::ConnectionDecision onTopLevel = cluster.connect("bar", "sleep", "web.foo", 8080);
   EXPECT_EQ(onTopLevel.client.tls, ClientTls::kIstioMutual);
   const policy::ConnectionDecision onPortLevel = cluster.connect("bar", "sleep", "web.foo", 9000);
@@ -171,29 +183,38 @@ TEST_P(DestinationRuleHostTest, HttpbinBarFromFoo) {
 INSTANTIATE_TEST_SUITE_P(
     Matching, DestinationRuleHostTest,
     ::testing::Values(
-        HostMatchCase{"Fqdn", destinationRule("bar", "r", "httpbin.bar.svc.cluster.local", kDisable), "bar/r"},
-        HostMatchCase{"ShortNameInRuleNamespace", destinationRule("bar", "r", "httpbin", kDisable), "bar/r"},
-        HostMatchCase{"ShortNameInOtherNamespaceMisses", destinationRule("foo", "r", "httpbin", kDisable), ""},
-        HostMatchCase{"DottedNameIsNotExpanded", destinationRule("bar", "r", "httpbin.bar", kDisable), ""},
-        HostMatchCase{"Wildcard", destinationRule("bar", "r", "*.bar.svc.cluster.local", kDisable), "bar/r"},
+        HostMatchCase{"Fqdn",
+                      destinationRule("bar", "r", "httpbin.bar.svc.cluster.local", kDisable),
+                      "bar/r"},
+        HostMatchCase{"ShortNameInRuleNamespace", destinationRule("bar", "r", "httpbin", kDisable),
+                      "bar/r"},
+        HostMatchCase{"ShortNameInOtherNamespaceMisses",
+                      destinationRule("foo", "r", "httpbin", kDisable), ""},
+        HostMatchCase{"DottedNameIsNotExpanded",
+                      destinationRule("bar", "r", "httpbin.bar", kDisable), ""},
+        HostMatchCase{"Wildcard", destinationRule("bar", "r", "*.bar.svc.cluster.local", kDisable),
+                      "bar/r"},
         HostMatchCase{"WildcardOtherNamespaceMisses",
                       destinationRule("bar", "r", "*.foo.svc.cluster.local", kDisable), ""},
-        HostMatchCase{"ExactBeatsWildcard",
-                      destinationRule("bar", "wild", "*.svc.cluster.local", kDisable) +
-                          destinationRule("bar", "exact", "httpbin.bar.svc.cluster.local", kDisable),
-                      "bar/exact"},
+        HostMatchCase{
+            "ExactBeatsWildcard",
+            destinationRule("bar", "wild", "*.svc.cluster.local", kDisable) +
+                destinationRule("bar", "exact", "httpbin.bar.svc.cluster.local", kDisable),
+            "bar/exact"},
         HostMatchCase{"LongerWildcardBeatsShorter",
                       destinationRule("bar", "a", "*.cluster.local", kDisable) +
                           destinationRule("bar", "b", "*.bar.svc.cluster.local", kDisable),
                       "bar/b"},
-        HostMatchCase{"OldestWinsATie",
-                      destinationRule("bar", "zz-first", "httpbin", kDisable) +
-                          destinationRule("bar", "aa-second", "httpbin.bar.svc.cluster.local", kDisable),
-                      "bar/zz-first"},
-        HostMatchCase{"ClientNamespaceBeforeServiceNamespace",
-                      destinationRule("bar", "server-side", "httpbin", kDisable) +
-                          destinationRule("foo", "client-side", "httpbin.bar.svc.cluster.local", kDisable),
-                      "foo/client-side"},
+        HostMatchCase{
+            "OldestWinsATie",
+            destinationRule("bar", "zz-first", "httpbin", kDisable) +
+                destinationRule("bar", "aa-second", "httpbin.bar.svc.cluster.local", kDisable),
+            "bar/zz-first"},
+        HostMatchCase{
+            "ClientNamespaceBeforeServiceNamespace",
+            destinationRule("bar", "server-side", "httpbin", kDisable) +
+                destinationRule("foo", "client-side", "httpbin.bar.svc.cluster.local", kDisable),
+            "foo/client-side"},
         HostMatchCase{"RootNamespaceLast",
                       destinationRule("istio-system", "mesh", "*", kDisable) +
                           destinationRule("bar", "server-side", "httpbin", kDisable),
@@ -204,15 +225,16 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST_F(ClientTlsTest, IstioMutualToAWorkloadOutsideTheMeshFails) {
   cluster.apply(destinationRule("legacy", "httpbin", "httpbin", kIstioMutual));
-  const policy::ConnectionDecision decision = cluster.connect("foo", "sleep", "httpbin.legacy", 8000);
+  const policy::ConnectionDecision decision =
+      cluster.connect("foo", "sleep", "httpbin.legacy", 8000);
   EXPECT_EQ(decision.client.tls, ClientTls::kIstioMutual);
   EXPECT_FALSE(decision.allowed);
   EXPECT_NE(decision.reason.find("handshake fails"), std::string::npos) << decision.reason;
 }
 
 TEST_F(ClientTlsTest, TlsOriginationIsRefusedNotSentInPlaintext) {
-  const config::ApplyOutcome outcome = cluster.tryApply(destinationRule("bar", "httpbin", "httpbin",
-                                                                        "    tls:\n      mode: SIMPLE"));
+  const config::ApplyOutcome outcome = cluster.tryApply(
+      destinationRule("bar", "httpbin", "httpbin", "    tls:\n      mode: SIMPLE"));
   ASSERT_TRUE(outcome.applied);
   ASSERT_EQ(outcome.diagnostics.size(), 1u);
   EXPECT_EQ(outcome.diagnostics[0].severity, config::Severity::kWarning);
@@ -225,7 +247,8 @@ TEST_F(ClientTlsTest, TlsOriginationIsRefusedNotSentInPlaintext) {
 TEST_F(ClientTlsTest, UnknownServicePortAndMissingEndpointsAreExplained) {
   const policy::ConnectionDecision badPort = cluster.connect("foo", "sleep", "httpbin.bar", 9999);
   EXPECT_FALSE(badPort.allowed);
-  EXPECT_NE(badPort.reason.find("Service bar/httpbin has no port 9999"), std::string::npos) << badPort.reason;
+  EXPECT_NE(badPort.reason.find("Service bar/httpbin has no port 9999"), std::string::npos)
+      << badPort.reason;
   cluster.apply(R"(
 apiVersion: v1
 kind: Service

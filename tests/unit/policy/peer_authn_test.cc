@@ -1,7 +1,8 @@
+#include "ztls/policy/peer_authn.h"
+
 #include <gtest/gtest.h>
 
 #include "unit/policy/test_cluster.h"
-#include "ztls/policy/peer_authn.h"
 
 namespace ztls::testing {
 namespace {
@@ -11,8 +12,9 @@ using policy::PolicyLevel;
 
 std::string peerAuthn(std::string_view ns, std::string_view name, std::string_view body,
                       std::string_view created = "") {
-  std::string yaml = "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: " +
-                     std::string(name) + "\n  namespace: " + std::string(ns) + "\n";
+  std::string yaml =
+      "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: " +
+      std::string(name) + "\n  namespace: " + std::string(ns) + "\n";
   if (!created.empty()) yaml += "  creationTimestamp: \"" + std::string(created) + "\"\n";
   return yaml + "spec:\n" + std::string(body) + "\n---\n";
 }
@@ -35,7 +37,8 @@ TEST_P(EffectiveModeTest, FooHttpbin) {
   cluster.deployWalkthrough();
   if (!c.policies.empty()) cluster.apply(c.policies);
   const policy::ModeDecision decision =
-      policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin")).forPort(c.port);
+      policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin"))
+          .forPort(c.port);
   EXPECT_EQ(decision.mode, c.mode) << decision.reason;
   EXPECT_EQ(decision.level, c.level) << decision.reason;
   EXPECT_EQ(decision.decidedBy ? config::describe(*decision.decidedBy) : "", c.decidedBy);
@@ -58,8 +61,9 @@ INSTANTIATE_TEST_SUITE_P(
                  kMeshStrict + peerAuthn("foo", "default", "  mtls:\n    mode: PERMISSIVE"), 80,
                  MtlsMode::kPermissive, PolicyLevel::kNamespace, "PeerAuthentication foo/default",
                  "namespace level"},
-        ModeCase{"NamespaceUnsetInheritsMesh", kMeshStrict + peerAuthn("foo", "default", "  mtls: {}"),
-                 80, MtlsMode::kStrict, PolicyLevel::kMesh, "PeerAuthentication istio-system/default",
+        ModeCase{"NamespaceUnsetInheritsMesh",
+                 kMeshStrict + peerAuthn("foo", "default", "  mtls: {}"), 80, MtlsMode::kStrict,
+                 PolicyLevel::kMesh, "PeerAuthentication istio-system/default",
                  "PeerAuthentication foo/default (namespace level) leaves mode UNSET"},
         ModeCase{"WorkloadOverridesNamespace",
                  peerAuthn("foo", "default", "  mtls:\n    mode: STRICT") +
@@ -67,29 +71,35 @@ INSTANTIATE_TEST_SUITE_P(
                  80, MtlsMode::kDisable, PolicyLevel::kWorkload, "PeerAuthentication foo/httpbin",
                  "workload level"},
         ModeCase{"WorkloadSelectorMustMatch",
-                 peerAuthn("foo", "other", "  selector:\n    matchLabels:\n      app: other\n  mtls:\n"
-                                           "    mode: STRICT"),
+                 peerAuthn("foo", "other",
+                           "  selector:\n    matchLabels:\n      app: other\n  mtls:\n"
+                           "    mode: STRICT"),
                  80, MtlsMode::kPermissive, PolicyLevel::kDefault, "", "PERMISSIVE by default"},
         ModeCase{"WorkloadPolicyOfOtherNamespaceIgnored",
                  peerAuthn("bar", "httpbin", kHttpbinSelector + "  mtls:\n    mode: STRICT"), 80,
                  MtlsMode::kPermissive, PolicyLevel::kDefault, "", ""},
-        ModeCase{"RootNamespaceSelectorPolicyIsNotMeshWide",
-                 peerAuthn("istio-system", "httpbin", kHttpbinSelector + "  mtls:\n    mode: STRICT"), 80,
-                 MtlsMode::kPermissive, PolicyLevel::kDefault, "", ""},
+        ModeCase{
+            "RootNamespaceSelectorPolicyIsNotMeshWide",
+            peerAuthn("istio-system", "httpbin", kHttpbinSelector + "  mtls:\n    mode: STRICT"),
+            80, MtlsMode::kPermissive, PolicyLevel::kDefault, "", ""},
         ModeCase{"EmptyMatchLabelsIsNamespaceLevel",
-                 peerAuthn("foo", "empty", "  selector:\n    matchLabels: {}\n  mtls:\n    mode: STRICT"),
-                 80, MtlsMode::kStrict, PolicyLevel::kNamespace, "PeerAuthentication foo/empty", ""},
-        ModeCase{"PortLevelOverridesWorkload",
-                 peerAuthn("foo", "httpbin",
-                           kHttpbinSelector + "  mtls:\n    mode: STRICT\n  portLevelMtls:\n    80:\n"
-                                              "      mode: PERMISSIVE"),
-                 80, MtlsMode::kPermissive, PolicyLevel::kPort, "PeerAuthentication foo/httpbin",
-                 "portLevelMtls 80"},
-        ModeCase{"OtherPortsKeepWorkloadMode",
-                 peerAuthn("foo", "httpbin",
-                           kHttpbinSelector + "  mtls:\n    mode: STRICT\n  portLevelMtls:\n    80:\n"
-                                              "      mode: PERMISSIVE"),
-                 9090, MtlsMode::kStrict, PolicyLevel::kWorkload, "PeerAuthentication foo/httpbin", ""},
+                 peerAuthn("foo", "empty",
+                           "  selector:\n    matchLabels: {}\n  mtls:\n    mode: STRICT"),
+                 80, MtlsMode::kStrict, PolicyLevel::kNamespace, "PeerAuthentication foo/empty",
+                 ""},
+        ModeCase{
+            "PortLevelOverridesWorkload",
+            peerAuthn("foo", "httpbin",
+                      kHttpbinSelector + "  mtls:\n    mode: STRICT\n  portLevelMtls:\n    80:\n"
+                                         "      mode: PERMISSIVE"),
+            80, MtlsMode::kPermissive, PolicyLevel::kPort, "PeerAuthentication foo/httpbin",
+            "portLevelMtls 80"},
+        ModeCase{
+            "OtherPortsKeepWorkloadMode",
+            peerAuthn("foo", "httpbin",
+                      kHttpbinSelector + "  mtls:\n    mode: STRICT\n  portLevelMtls:\n    80:\n"
+                                         "      mode: PERMISSIVE"),
+            9090, MtlsMode::kStrict, PolicyLevel::kWorkload, "PeerAuthentication foo/httpbin", ""},
         ModeCase{"PortUnsetInheritsNamespaceThroughUnsetWorkload",
                  peerAuthn("foo", "default", "  mtls:\n    mode: STRICT") +
                      peerAuthn("foo", "httpbin",
@@ -118,7 +128,8 @@ INSTANTIATE_TEST_SUITE_P(
         ModeCase{"ApplyOrderDecidesWithoutTimestamps",
                  peerAuthn("foo", "zz-first", "  mtls:\n    mode: STRICT") +
                      peerAuthn("foo", "aa-second", "  mtls:\n    mode: DISABLE"),
-                 80, MtlsMode::kStrict, PolicyLevel::kNamespace, "PeerAuthentication foo/zz-first", ""},
+                 80, MtlsMode::kStrict, PolicyLevel::kNamespace, "PeerAuthentication foo/zz-first",
+                 ""},
         ModeCase{"SameTimestampFallsBackToName",
                  peerAuthn("foo", "b", "  mtls:\n    mode: DISABLE", "2024-01-01T00:00:00Z") +
                      peerAuthn("foo", "a", "  mtls:\n    mode: STRICT", "2024-01-01T00:00:00Z"),
@@ -129,11 +140,14 @@ TEST(PeerAuthnRootNamespace, SelectorPolicyAppliesToRootNamespaceWorkloads) {
   TestCluster cluster;
   cluster.deployWalkthrough();
   cluster.applyFile("samples/httpbin/httpbin.yaml", "istio-system");
-  cluster.apply(peerAuthn("istio-system", "httpbin", kHttpbinSelector + "  mtls:\n    mode: STRICT"));
-  EXPECT_EQ(policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("istio-system", "httpbin"))
+  cluster.apply(
+      peerAuthn("istio-system", "httpbin", kHttpbinSelector + "  mtls:\n    mode: STRICT"));
+  EXPECT_EQ(
+      policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("istio-system", "httpbin"))
+          .fallback.mode,
+      MtlsMode::kStrict);
+  EXPECT_EQ(policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin"))
                 .fallback.mode,
-            MtlsMode::kStrict);
-  EXPECT_EQ(policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin")).fallback.mode,
             MtlsMode::kPermissive);
 }
 
@@ -143,10 +157,12 @@ TEST(PeerAuthnRootNamespace, ConfigurableRootNamespace) {
   TestCluster cluster(mesh);
   cluster.deployWalkthrough();
   cluster.apply(kMeshStrict);
-  EXPECT_EQ(policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin")).fallback.mode,
+  EXPECT_EQ(policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin"))
+                .fallback.mode,
             MtlsMode::kPermissive);
   cluster.apply(peerAuthn("mesh-root", "default", "  mtls:\n    mode: STRICT"));
-  EXPECT_EQ(policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin")).fallback.mode,
+  EXPECT_EQ(policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin"))
+                .fallback.mode,
             MtlsMode::kStrict);
 }
 
@@ -166,7 +182,8 @@ TEST_P(EnrollmentTest, PodEnrollment) {
   if (!c.namespaceLabel.empty()) nsLabels["istio.io/dataplane-mode"] = c.namespaceLabel;
   cluster.createNamespace("apps", nsLabels);
   std::string pod =
-      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: apps\n  labels:\n    app: web\n";
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: apps\n  labels:\n    app: "
+      "web\n";
   if (!c.podLabel.empty()) pod += "    istio.io/dataplane-mode: " + c.podLabel + "\n";
   pod += "spec:\n  containers:\n  - name: web\n    image: nginx\nstatus:\n  podIP: 10.244.1.7\n";
   cluster.apply(pod);

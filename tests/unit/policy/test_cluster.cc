@@ -44,11 +44,13 @@ void TestCluster::applyFile(std::string_view pathInRepo, std::string_view ns) {
 
 void TestCluster::remove(config::Kind kind, std::string_view ns, std::string_view name) {
   ASSERT_TRUE(store_.remove(config::ObjectKey{kind, std::string(ns), std::string(name)}))
-      << config::describe(config::ObjectKey{kind, std::string(ns), std::string(name)}) << " not found";
+      << config::describe(config::ObjectKey{kind, std::string(ns), std::string(name)})
+      << " not found";
 }
 
 void TestCluster::createNamespace(std::string_view name, const config::Labels& labels) {
-  std::string yaml = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + std::string(name) + "\n";
+  std::string yaml =
+      "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + std::string(name) + "\n";
   if (!labels.empty()) {
     yaml += "  labels:\n";
     for (const auto& [key, value] : labels) yaml += "    " + key + ": \"" + value + "\"\n";

@@ -20,7 +20,9 @@ class AuthenticationWalkthrough : public ::testing::Test {
  protected:
   void SetUp() override { cluster.deployWalkthrough(); }
 
-  std::string matrix() { return cluster.probeMatrix({"foo", "bar", "legacy"}, {"foo", "bar", "legacy"}); }
+  std::string matrix() {
+    return cluster.probeMatrix({"foo", "bar", "legacy"}, {"foo", "bar", "legacy"});
+  }
 
   TestCluster cluster;
 };
@@ -46,11 +48,13 @@ TEST_F(AuthenticationWalkthrough, AutoMtlsBetweenMeshWorkloadsPlaintextToLegacy)
   EXPECT_EQ(toFoo.destination.endpoint->identity, "spiffe://cluster.local/ns/foo/sa/httpbin");
   EXPECT_EQ(toFoo.destination.targetPort, 80);
 
-  const policy::ConnectionDecision toLegacy = cluster.connect("foo", "sleep", "httpbin.legacy", 8000);
+  const policy::ConnectionDecision toLegacy =
+      cluster.connect("foo", "sleep", "httpbin.legacy", 8000);
   EXPECT_EQ(toLegacy.client.tls, ClientTls::kDisable);
   EXPECT_FALSE(toLegacy.mutualTls());
   EXPECT_TRUE(toLegacy.allowed);
-  EXPECT_NE(toLegacy.client.reason.find("not in the mesh"), std::string::npos) << toLegacy.client.reason;
+  EXPECT_NE(toLegacy.client.reason.find("not in the mesh"), std::string::npos)
+      << toLegacy.client.reason;
 }
 
 TEST_F(AuthenticationWalkthrough, MeshWideStrictRejectsLegacyClientsOfMeshServers) {
@@ -65,7 +69,8 @@ TEST_F(AuthenticationWalkthrough, MeshWideStrictRejectsLegacyClientsOfMeshServer
             "sleep.legacy to httpbin.foo: 000\n"
             "sleep.legacy to httpbin.bar: 000\n"
             "sleep.legacy to httpbin.legacy: 200\n");
-  const policy::ConnectionDecision rejected = cluster.connect("legacy", "sleep", "httpbin.foo", 8000);
+  const policy::ConnectionDecision rejected =
+      cluster.connect("legacy", "sleep", "httpbin.foo", 8000);
   EXPECT_EQ(rejected.client.tls, ClientTls::kPassthrough);
   ASSERT_TRUE(rejected.server.has_value());
   EXPECT_EQ(rejected.server->mode, MtlsMode::kStrict);
@@ -136,7 +141,8 @@ TEST_F(WorkloadWalkthrough, PortLevelDisableOnContainerPortWithDestinationRuleOn
 
   const policy::ConnectionDecision fromFoo = cluster.connect("foo", "sleep", "httpbin.bar", 8000);
   EXPECT_EQ(fromFoo.client.tls, ClientTls::kDisable);
-  EXPECT_NE(fromFoo.client.reason.find("portLevelSettings 8000"), std::string::npos) << fromFoo.client.reason;
+  EXPECT_NE(fromFoo.client.reason.find("portLevelSettings 8000"), std::string::npos)
+      << fromFoo.client.reason;
   EXPECT_TRUE(fromFoo.allowed) << fromFoo.reason;
   EXPECT_EQ(cluster.curlStatus("legacy", "bar"), "200");
   EXPECT_EQ(cluster.curlStatus("legacy", "foo"), "000");
@@ -148,11 +154,13 @@ TEST_F(WorkloadWalkthrough, WorkloadPolicyOverridesNamespacePolicy) {
   EXPECT_EQ(cluster.curlStatus("legacy", "foo"), "200");
 
   const policy::ModeDecision mode =
-      policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin")).forPort(80);
+      policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "httpbin"))
+          .forPort(80);
   EXPECT_EQ(mode.mode, MtlsMode::kDisable);
   EXPECT_EQ(config::describe(*mode.decidedBy), "PeerAuthentication foo/overwrite-example");
   // The namespace policy still governs foo's other workloads.
-  EXPECT_EQ(policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "sleep")).fallback.mode,
+  EXPECT_EQ(policy::effectivePeerAuthn(cluster.snapshot(), cluster.workload("foo", "sleep"))
+                .fallback.mode,
             MtlsMode::kStrict);
   // Clients in the mesh follow the DestinationRule and send plaintext, which DISABLE accepts.
   const policy::ConnectionDecision fromBar = cluster.connect("bar", "sleep", "httpbin.foo", 8000);
@@ -181,7 +189,8 @@ TEST_F(WorkloadWalkthrough, UninstallRestoresEverything) {
 }
 
 TEST_F(AuthenticationWalkthrough, EndUserAuthenticationObjectsLoadAndUnusedKindsAreSkipped) {
-  const config::ApplyOutcome outcome = cluster.tryApply(readRepoFile(fixture("ingress-gateway.yaml")));
+  const config::ApplyOutcome outcome =
+      cluster.tryApply(readRepoFile(fixture("ingress-gateway.yaml")));
   ASSERT_TRUE(outcome.applied);
   EXPECT_TRUE(outcome.changes.empty());
   ASSERT_EQ(outcome.diagnostics.size(), 2u);
@@ -216,7 +225,8 @@ status:
   cluster.applyFile(fixture("frontend-ingress-deny.yaml"));
   const policy::ConnectionDecision decision = cluster.connect("foo", "sleep", "10.244.0.50", 8080);
   EXPECT_FALSE(decision.allowed);
-  EXPECT_NE(decision.reason.find("AuthorizationPolicy istio-system/frontend-ingress"), std::string::npos)
+  EXPECT_NE(decision.reason.find("AuthorizationPolicy istio-system/frontend-ingress"),
+            std::string::npos)
       << decision.reason;
   EXPECT_NE(decision.reason.find("TCP"), std::string::npos) << decision.reason;
 }
