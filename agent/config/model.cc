@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace ztls::config {
 
 namespace {
@@ -13,6 +15,13 @@ static_assert(
                    DestinationRule>);
 static_assert(std::variant_size_v<Object> == static_cast<size_t>(Kind::kDestinationRule) + 1);
 }  // namespace
+
+bool selectorMatches(const Labels& selector, const Labels& labels) {
+  return std::all_of(selector.begin(), selector.end(), [&](const auto& entry) {
+    auto found = labels.find(entry.first);
+    return found != labels.end() && found->second == entry.second;
+  });
+}
 
 std::string_view kindName(Kind kind) {
   switch (kind) {

@@ -84,14 +84,6 @@ void checkIp(Context& ctx, const YAML::Node& node, const std::string& field,
     ctx.reader.error(node, field, fmt::format("\"{}\" is not an IP address", ip));
 }
 
-bool labelsSelect(const Labels& selector, const Labels& labels) {
-  for (const auto& [key, value] : selector) {
-    auto found = labels.find(key);
-    if (found == labels.end() || found->second != value) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<Object> namespaceObject(Context&, const YAML::Node&, ObjectMeta meta) {
@@ -172,7 +164,7 @@ std::optional<Object> deployment(Context& ctx, const YAML::Node& document, Objec
   result.templateSpec = podSpec(ctx, templateSpec, "spec.template.spec");
   if (result.selector.empty()) {
     r.error(spec, "spec.selector.matchLabels", "required: a Deployment must select its pods");
-  } else if (!labelsSelect(result.selector, result.templateLabels)) {
+  } else if (!selectorMatches(result.selector, result.templateLabels)) {
     r.error(selector, "spec.selector.matchLabels",
             "selector does not match the template labels (spec.template.metadata.labels)");
   }

@@ -445,10 +445,7 @@ bool appliesTo(const config::AuthorizationPolicy& policy, std::string_view workl
   const bool meshWide = !rootNamespace.empty() && policy.meta.namespace_ == rootNamespace;
   if (!meshWide && policy.meta.namespace_ != workloadNamespace) return false;
   if (!policy.selector) return true;
-  return std::all_of(policy.selector->begin(), policy.selector->end(), [&](const auto& label) {
-    const auto found = workloadLabels.find(label.first);
-    return found != workloadLabels.end() && found->second == label.second;
-  });
+  return config::selectorMatches(*policy.selector, workloadLabels);
 }
 
 bool isSupportedConditionKey(std::string_view key) {

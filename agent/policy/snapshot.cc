@@ -43,13 +43,6 @@ Workload workloadFromPodSpec(config::Kind kind, const config::ObjectMeta& meta,
 
 }  // namespace
 
-bool selectorMatches(const config::Labels& selector, const config::Labels& labels) {
-  return std::all_of(selector.begin(), selector.end(), [&](const auto& entry) {
-    auto found = labels.find(entry.first);
-    return found != labels.end() && found->second == entry.second;
-  });
-}
-
 std::optional<std::uint16_t> Workload::portNamed(std::string_view portName) const {
   for (const config::ContainerPort& port : ports) {
     if (port.name == portName) return port.port;

@@ -14,6 +14,9 @@ namespace ztls::config {
 
 using Labels = std::map<std::string, std::string>;
 
+// matchLabels semantics: every selector pair is present in labels.
+bool selectorMatches(const Labels& selector, const Labels& labels);
+
 enum class Kind : std::uint8_t {
   kNamespace,
   kServiceAccount,

@@ -46,7 +46,7 @@ struct Workload {
   std::optional<std::uint16_t> portNamed(std::string_view portName) const;
 };
 
-bool selectorMatches(const config::Labels& selector, const config::Labels& labels);
+using config::selectorMatches;
 
 class Snapshot {
  public:
