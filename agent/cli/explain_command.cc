@@ -1,9 +1,9 @@
 #include <fmt/format.h>
 
-#include <charconv>
 #include <iostream>
 
 #include "cli/explain.h"
+#include "ztls/config/ip_address.h"
 #include "ztls/config/loader.h"
 #include "ztls/config/store.h"
 
@@ -42,13 +42,9 @@ std::optional<HostPort> splitHostPort(std::string_view text) {
   } else if (host.find(':') != std::string_view::npos) {
     return std::nullopt;  // a bare IPv6 address needs brackets
   }
-  int port = 0;
-  auto [ptr, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
-  if (ec != std::errc() || ptr != portText.data() + portText.size() || port < 1 || port > 65535 ||
-      host.empty()) {
-    return std::nullopt;
-  }
-  return HostPort{std::string(host), static_cast<std::uint16_t>(port)};
+  const std::optional<std::uint16_t> port = config::parsePort(portText);
+  if (!port || host.empty()) return std::nullopt;
+  return HostPort{std::string(host), *port};
 }
 
 const policy::Workload* findWorkload(const policy::Snapshot& snapshot, std::string_view flag,

@@ -71,6 +71,16 @@ std::optional<IpPrefix> parseIpPrefix(std::string_view text) {
   return IpPrefix{*address, length};
 }
 
+std::optional<std::uint16_t> parsePort(std::string_view text) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || value < 1 ||
+      value > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
 std::optional<IpAddress> parsePeerAddress(std::string_view text) {
   std::optional<IpAddress> address = parseIpAddress(text.substr(0, text.find('%')));
   if (address && address->isIpv4Mapped()) return unmapped(*address);

@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "config/parse.h"
 #include "ztls/config/ip_address.h"
 #include "ztls/policy/authz.h"
@@ -84,9 +82,7 @@ void checkIpBlocks(Context& ctx, const YAML::Node& parent, std::string_view key,
 void checkPorts(Context& ctx, const YAML::Node& parent, std::string_view key,
                 const std::string& field, const std::vector<std::string>& ports) {
   for (const std::string& port : ports) {
-    int value = 0;
-    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || ptr != port.data() + port.size() || value < 1 || value > 65535) {
+    if (!parsePort(port)) {
       ctx.reader.error(child(parent, key), joinField(field, key),
                        fmt::format("\"{}\" is not a port in 1..65535", port));
     }

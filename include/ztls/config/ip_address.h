@@ -34,4 +34,7 @@ std::optional<IpPrefix> parseIpPrefix(std::string_view text);
 // IPv4 and without the zone, so IPv4 blocks keep applying.
 std::optional<IpAddress> parsePeerAddress(std::string_view text);
 
+// A TCP port written in decimal, 1..65535, nothing else in the text.
+std::optional<std::uint16_t> parsePort(std::string_view text);
+
 }  // namespace ztls::config
