@@ -1,8 +1,10 @@
 // ztlsctl: the node-level CLI that explains what ztls does and why.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/explain.h"
+#include "cli/live_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"ztlsctl: inspect and explain ztls, the node-level mutual-TLS agent"};
@@ -34,7 +36,24 @@ int main(int argc, char** argv) {
       ->add_option("--cluster-domain", explain.mesh.clusterDomain, "Kubernetes cluster domain")
       ->capture_default_str();
 
+  ztls::cli::LiveOptions live;
+  if (const char* socket = std::getenv("ZTLS_AGENT_SOCKET")) live.socket = socket;
+  CLI::App* workloadsCommand =
+      app.add_subcommand("workloads", "Pods on this node: captured or not, why, identity, modes");
+  CLI::App* statusCommand =
+      app.add_subcommand("status", "The node agent's health, counters and kernel verdicts");
+  statusCommand->add_option("-o,--output", live.output, "table (default) or json");
+  for (CLI::App* command : {workloadsCommand, statusCommand}) {
+    command->add_option("--socket", live.socket, "The node agent's API socket (or ZTLS_AGENT_SOCKET)")
+        ->capture_default_str();
+  }
+  workloadsCommand->add_option("-n,--namespace", live.namespace_, "Only this namespace");
+  workloadsCommand->add_option("-o,--output", live.output, "table (default) or json");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (workloadsCommand->parsed()) return ztls::cli::runWorkloads(live, std::cout, std::cerr);
+  if (statusCommand->parsed()) return ztls::cli::runStatus(live, std::cout, std::cerr);
 
   if (explainCommand->parsed()) return ztls::cli::runExplain(explain, std::cout, std::cerr);
   return 2;

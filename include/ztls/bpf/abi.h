@@ -17,7 +17,9 @@
 #include <linux/types.h>
 #endif
 
-/* Both address families share one shape; IPv4 uses ip[0] only. */
+/* Both address families share one shape; IPv4 uses ip[0] only and leaves
+ * ip[1..3] zero. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is always
+ * stored as IPv4 so both sides agree on one key for one connection. */
 #define ZTLS_AF_INET 2
 #define ZTLS_AF_INET6 10
 
@@ -61,8 +63,9 @@ struct ztls_flow_key {
   __u32 ip[4]; /* client (local) address of the redirected socket */
   __u16 port;  /* client port, network byte order */
   __u16 pad;
-  __u32 pad2;
 };
+/* Hash keys are compared bytewise: the struct must have no implicit padding
+ * (40 bytes with 4 unnamed tail bytes would make lookups miss at random). */
 
 /* One reason enum from the kernel to the agent's metrics: every verdict a
  * program takes is counted in verdict_counters (PERCPU_ARRAY, __u64 each). */
@@ -79,7 +82,8 @@ enum ztls_verdict_reason {
   ZTLS_OUTBOUND_STATE_FULL = 9,    /* connect4/6: could not record the original destination: refused */
   ZTLS_ORIGDST_RECORDED = 10,      /* sockops: original destination keyed by flow */
   ZTLS_ORIGDST_MISSING = 11,       /* sockops: established redirect without a recorded destination */
-  ZTLS_VERDICT_REASON_COUNT = 12,
+  ZTLS_INBOUND_NOT_TCP = 12,       /* sk_lookup: not TCP (UDP...): passed untouched */
+  ZTLS_VERDICT_REASON_COUNT = 13,
 };
 
 #endif /* ZTLS_BPF_ABI_H */

@@ -1,0 +1,136 @@
+#include "cli/live_commands.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ztls/api/client.h"
+
+namespace ztls::cli {
+namespace {
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string joined;
+  for (const auto& item : items) joined += (joined.empty() ? "" : separator) + item;
+  return joined;
+}
+
+void printTable(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << '\n';
+  }
+}
+
+bool validOutput(const LiveOptions& options, std::ostream& err) {
+  if (options.output.empty() || options.output == "table" || options.output == "json") return true;
+  err << "error: -o must be table or json, not " << options.output << '\n';
+  return false;
+}
+
+}  // namespace
+
+int runWorkloads(const LiveOptions& options, std::ostream& out, std::ostream& err) {
+  if (!validOutput(options, err)) return 2;
+  try {
+    api::AgentClient client(options.socket);
+    auto workloads = client.listWorkloads(options.namespace_);
+    std::sort(workloads.begin(), workloads.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.namespace_, a.name) < std::tie(b.namespace_, b.name);
+    });
+    if (options.output == "json") {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& workload : workloads) {
+        nlohmann::json ports = nlohmann::json::array();
+        for (const auto& port : workload.ports) ports.push_back({{"port", port.port}, {"mode", port.mode}});
+        list.push_back({{"namespace", workload.namespace_},
+                        {"name", workload.name},
+                        {"serviceAccount", workload.serviceAccount},
+                        {"ips", workload.ips},
+                        {"node", workload.nodeName},
+                        {"captured", workload.enrolled},
+                        {"reason", workload.enrollmentReason},
+                        {"identity", workload.identity.empty() ? nlohmann::json(nullptr)
+                                                               : nlohmann::json(workload.identity)},
+                        {"netns", workload.netnsPath},
+                        {"ports", ports}});
+      }
+      out << nlohmann::json{{"workloads", list}}.dump(2) << '\n';
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows{
+        {"NAMESPACE", "NAME", "IP", "NODE", "CAPTURED", "IDENTITY", "PORTS", "WHY"}};
+    for (const auto& workload : workloads) {
+      std::vector<std::string> ports;
+      for (const auto& port : workload.ports) ports.push_back(fmt::format("{}:{}", port.port, port.mode));
+      rows.push_back({workload.namespace_, workload.name, join(workload.ips, ","),
+                      workload.nodeName, workload.enrolled ? "yes" : "no",
+                      workload.identity.empty() ? "-" : workload.identity,
+                      ports.empty() ? "-" : join(ports, ","), workload.enrollmentReason});
+    }
+    printTable(rows, out);
+    return 0;
+  } catch (const std::exception& error) {
+    err << "error: " << error.what() << '\n';
+    return 1;
+  }
+}
+
+int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err) {
+  if (!validOutput(options, err)) return 2;
+  try {
+    api::AgentClient client(options.socket);
+    const api::AgentStatus status = client.status();
+    if (options.output == "json") {
+      out << nlohmann::json{
+                 {"node", status.nodeName},
+                 {"version", status.version},
+                 {"uptimeSeconds", status.uptimeSeconds},
+                 {"configGeneration", status.configGeneration},
+                 {"enrolledPods", status.enrolledPods},
+                 {"connections",
+                  {{"opened", status.connections.opened},
+                   {"active", status.connections.active},
+                   {"closed", status.connections.closed},
+                   {"bytesInbound", status.connections.bytesInbound},
+                   {"bytesOutbound", status.connections.bytesOutbound},
+                   {"errors", status.connections.errors}}},
+                 {"kernelVerdicts", status.bpfVerdicts},
+                 {"problems", status.problems}}
+                 .dump(2)
+          << '\n';
+      return 0;
+    }
+    out << fmt::format("node:               {}\n", status.nodeName);
+    out << fmt::format("agent:              ztls-agent {} up {}s, config generation {}\n",
+                       status.version, status.uptimeSeconds, status.configGeneration);
+    out << fmt::format("captured pods:      {}\n", status.enrolledPods);
+    out << fmt::format("connections:        {} opened, {} active, {} closed, {} failed\n",
+                       status.connections.opened, status.connections.active,
+                       status.connections.closed, status.connections.errors);
+    out << fmt::format("bytes relayed:      {} inbound, {} outbound\n",
+                       status.connections.bytesInbound, status.connections.bytesOutbound);
+    out << "kernel verdicts:\n";
+    for (const auto& [reason, count] : status.bpfVerdicts) {
+      out << fmt::format("  {:<28}{}\n", reason, count);
+    }
+    out << "problems:           " << (status.problems.empty() ? "none" : "") << '\n';
+    for (const auto& problem : status.problems) out << "  - " << problem << '\n';
+    return 0;
+  } catch (const std::exception& error) {
+    err << "error: " << error.what() << '\n';
+    return 1;
+  }
+}
+
+}  // namespace ztls::cli

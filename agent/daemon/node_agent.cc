@@ -1,0 +1,290 @@
+#include "daemon/node_agent.h"
+
+#include <arpa/inet.h>
+
+#include <unistd.h>
+
+#include <cstring>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "ztls/api/error.h"
+#include "ztls/bpf/address.h"
+#include "ztls/bpf/verdict.h"
+#include "ztls/netns/sockets.h"
+#include "ztls/policy/peer_authn.h"
+
+namespace ztls::daemon {
+namespace {
+
+std::optional<std::string> firstIpv4(const std::vector<std::string>& ips) {
+  for (const auto& ip : ips) {
+    in_addr parsed{};
+    if (inet_pton(AF_INET, ip.c_str(), &parsed) == 1) return ip;
+  }
+  return std::nullopt;
+}
+
+sockaddr_storage storageOf(const std::string& ip) {
+  sockaddr_storage storage{};
+  auto& v4 = reinterpret_cast<sockaddr_in&>(storage);
+  v4.sin_family = AF_INET;
+  inet_pton(AF_INET, ip.c_str(), &v4.sin_addr);
+  return storage;
+}
+
+netns::SocketAddress loopback(std::uint16_t port) {
+  return *netns::SocketAddress::parse(fmt::format("127.0.0.1:{}", port));
+}
+
+std::string key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
+
+}  // namespace
+
+struct NodeAgent::CapturedPod {
+  std::shared_ptr<const PodContext> context;
+  ztls_inbound_key inboundKey{};
+  std::unique_ptr<proxy::Listener> inbound;
+  std::unique_ptr<proxy::Listener> outbound;
+  std::string reason;
+};
+
+NodeAgent::NodeAgent(AgentOptions options, asio::any_io_executor executor)
+    : options_(std::move(options)),
+      executor_(std::move(executor)),
+      config_(options_.configDir, options_.mesh),
+      capture_(bpf::Capture::open(options_.pinDir)),
+      forwarder_(config_, capture_, counters_),
+      registry_(options_.stateDir / "pods.json") {
+  capture_.attachCgroup(options_.podCgroup);
+}
+
+NodeAgent::~NodeAgent() { shutdown(); }
+
+void NodeAgent::start() {
+  std::lock_guard lock(mutex_);
+  config_.refresh(true);
+  registry_.load();
+  // Namespaces still enrolled in the pinned maps but unknown to the registry belong to
+  // pods that went away while no agent ran.
+  std::set<std::uint64_t> known;
+  for (const auto& pod : registry_.pods()) {
+    try {
+      known.insert(netns::Netns::open(pod.netnsPath).cookie());
+    } catch (const std::exception&) {
+    }
+  }
+  for (const std::uint64_t cookie : capture_.enrolledNetns()) {
+    if (!known.contains(cookie)) capture_.releaseNetns(cookie);
+  }
+  reconcileLocked();
+}
+
+void NodeAgent::tick() {
+  if (!config_.refresh()) return;
+  std::lock_guard lock(mutex_);
+  reconcileLocked();
+}
+
+void NodeAgent::shutdown() {
+  std::lock_guard lock(mutex_);
+  for (auto& [name, pod] : captured_) {
+    pod->inbound.reset();
+    pod->outbound.reset();
+  }
+  captured_.clear();
+}
+
+NodeAgent::Decision NodeAgent::decide(const policy::Snapshot& snapshot,
+                                      const api::AddPodRequest& pod) const {
+  const policy::Workload* workload = snapshot.findWorkload(pod.namespace_, pod.name);
+  if (workload != nullptr && workload->kind == config::Kind::kPod) {
+    return {workload->enrolled, workload->enrollmentReason};
+  }
+  // The pod is not in the config yet: decide from its namespace, and capture when in
+  // doubt; a wrongly captured pod is relayed, a wrongly skipped one is unprotected.
+  const config::Namespace* ns = snapshot.findNamespace(pod.namespace_);
+  if (ns != nullptr) {
+    const auto mode = ns->meta.labels.find(std::string(policy::kDataplaneModeLabel));
+    if (mode != ns->meta.labels.end() && mode->second == policy::kDataplaneModeAmbient) {
+      return {true, fmt::format("namespace {} has {}={} (pod not in the config yet)",
+                                pod.namespace_, policy::kDataplaneModeLabel, mode->second)};
+    }
+  }
+  return {false, fmt::format("namespace {} is not labelled {}={}", pod.namespace_,
+                             policy::kDataplaneModeLabel, policy::kDataplaneModeAmbient)};
+}
+
+void NodeAgent::reconcileLocked() {
+  const auto snapshot = config_.snapshot();
+  for (const auto& pod : registry_.pods()) {
+    const Decision decision = decide(*snapshot, pod);
+    const std::string podKey = key(pod.namespace_, pod.name);
+    const bool captured = captured_.contains(podKey);
+    try {
+      if (decision.enrolled && !captured) {
+        captureLocked(pod);
+        captured_[podKey]->reason = decision.reason;
+      } else if (!decision.enrolled && captured) {
+        spdlog::info("releasing pod {}: {}", podKey, decision.reason);
+        releaseLocked(podKey);
+      }
+    } catch (const std::exception& error) {
+      spdlog::error("pod {}: {}", podKey, error.what());
+    }
+  }
+}
+
+void NodeAgent::captureLocked(const api::AddPodRequest& pod) {
+  const auto ip = firstIpv4(pod.ips);
+  if (!ip) {
+    throw api::ApiError(api::ErrorKind::kInvalidArgument,
+                        fmt::format("pod {}/{} has no IPv4 address", pod.namespace_, pod.name));
+  }
+  auto context = std::make_shared<PodContext>(
+      PodContext{pod.namespace_, pod.name, *ip, netns::Netns::open(pod.netnsPath)});
+  auto entry = std::make_unique<CapturedPod>();
+  entry->context = context;
+  entry->inboundKey = *bpf::inboundKeyOf(storageOf(*ip));
+
+  const int inboundFd = netns::makeListener(context->netns, loopback(kInboundListenerPort), 1024);
+  int outboundFd = -1;
+  try {
+    outboundFd = netns::makeListener(context->netns, loopback(ZTLS_OUTBOUND_PORT), 1024);
+    capture_.setInboundListener(entry->inboundKey, inboundFd);
+  } catch (...) {
+    ::close(inboundFd);
+    if (outboundFd >= 0) ::close(outboundFd);
+    throw;
+  }
+  std::error_code error;
+  entry->inbound = proxy::Listener::adopt(
+      executor_, inboundFd,
+      [this, context](asio::ip::tcp::socket socket) {
+        return forwarder_.inbound(context, std::move(socket));
+      },
+      counters_.inbound, error);
+  if (!entry->inbound) {
+    ::close(outboundFd);
+    throw std::system_error(error, "inbound listener");
+  }
+  entry->outbound = proxy::Listener::adopt(
+      executor_, outboundFd,
+      [this, context](asio::ip::tcp::socket socket) {
+        return forwarder_.outbound(context, std::move(socket));
+      },
+      counters_.outbound, error);
+  if (!entry->outbound) throw std::system_error(error, "outbound listener");
+  capture_.enrollNetns(context->netns.cookie(), context->netns.fd());
+  spdlog::info("captured pod {} ({}, netns cookie {})", context->qualifiedName(), *ip,
+               context->netns.cookie());
+  captured_[key(pod.namespace_, pod.name)] = std::move(entry);
+}
+
+void NodeAgent::releaseLocked(const std::string& podKey) {
+  const auto found = captured_.find(podKey);
+  if (found == captured_.end()) return;
+  CapturedPod& pod = *found->second;
+  capture_.releaseNetns(pod.context->netns.cookie());
+  capture_.clearInboundListener(pod.inboundKey);
+  captured_.erase(found);
+}
+
+api::AddPodResult NodeAgent::addPod(const api::AddPodRequest& request) {
+  if (request.namespace_.empty() || request.name.empty() || request.netnsPath.empty()) {
+    throw api::ApiError(api::ErrorKind::kInvalidArgument,
+                        "AddPod needs the pod's namespace, name and netns path");
+  }
+  std::lock_guard lock(mutex_);
+  config_.refresh(true);
+  const std::string podKey = key(request.namespace_, request.name);
+  if (captured_.contains(podKey)) releaseLocked(podKey);  // re-added: start afresh
+  registry_.add(request);
+  const Decision decision = decide(*config_.snapshot(), request);
+  if (decision.enrolled) {
+    captureLocked(request);
+    captured_[podKey]->reason = decision.reason;
+  }
+  spdlog::info("pod {} added: {} ({})", podKey, decision.enrolled ? "captured" : "not captured",
+               decision.reason);
+  return {decision.enrolled, decision.reason};
+}
+
+bool NodeAgent::removePod(const api::RemovePodRequest& request) {
+  std::lock_guard lock(mutex_);
+  const std::string podKey = key(request.namespace_, request.name);
+  const bool wasEnrolled = captured_.contains(podKey);
+  releaseLocked(podKey);
+  registry_.remove(request.namespace_, request.name);
+  spdlog::info("pod {} removed", podKey);
+  return wasEnrolled;
+}
+
+std::vector<api::Workload> NodeAgent::listWorkloads(const std::string& namespace_) {
+  std::lock_guard lock(mutex_);
+  const auto snapshot = config_.snapshot();
+  std::vector<api::Workload> workloads;
+  for (const auto& pod : registry_.pods()) {
+    if (!namespace_.empty() && pod.namespace_ != namespace_) continue;
+    api::Workload workload;
+    workload.namespace_ = pod.namespace_;
+    workload.name = pod.name;
+    workload.ips = pod.ips;
+    workload.nodeName = options_.nodeName;
+    workload.netnsPath = pod.netnsPath;
+    const auto captured = captured_.find(key(pod.namespace_, pod.name));
+    workload.enrolled = captured != captured_.end();
+    workload.enrollmentReason = decide(*snapshot, pod).reason;
+    if (const auto* known = snapshot->findWorkload(pod.namespace_, pod.name)) {
+      workload.serviceAccount = known->serviceAccount;
+      if (workload.enrolled) workload.identity = known->identity;
+      const auto effective = policy::effectivePeerAuthn(*snapshot, *known);
+      for (const auto& port : known->ports) {
+        workload.ports.push_back(
+            {port.port, std::string(config::mtlsModeName(effective.forPort(port.port).mode))});
+      }
+    }
+    workloads.push_back(std::move(workload));
+  }
+  return workloads;
+}
+
+api::AgentStatus NodeAgent::status() {
+  api::AgentStatus status;
+  status.nodeName = options_.nodeName;
+  status.version = "0.1.0";
+  status.uptimeSeconds = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
+          .count());
+  status.configGeneration = config_.generation();
+  {
+    std::lock_guard lock(mutex_);
+    status.enrolledPods = captured_.size();
+  }
+  const auto in = counters_.inbound.snapshot();
+  const auto out = counters_.outbound.snapshot();
+  status.connections.opened = in.connectionsOpened + out.connectionsOpened;
+  status.connections.active = in.connectionsActive + out.connectionsActive;
+  status.connections.closed = in.connectionsClosed + out.connectionsClosed;
+  status.connections.bytesInbound = in.bytesDownstreamToUpstream + in.bytesUpstreamToDownstream;
+  status.connections.bytesOutbound = out.bytesDownstreamToUpstream + out.bytesUpstreamToDownstream;
+  status.connections.errors = in.errors + out.errors + in.resets + out.resets +
+                              in.connectFailures + out.connectFailures +
+                              counters_.outboundWithoutDestination + counters_.serviceWithoutEndpoints;
+  const auto verdicts = capture_.verdictCounters();
+  for (std::size_t i = 0; i < verdicts.size(); ++i) {
+    status.bpfVerdicts[bpf::verdictReasonName(static_cast<ztls_verdict_reason>(i))] = verdicts[i];
+  }
+  if (const std::string error = config_.lastError(); !error.empty()) {
+    status.problems.push_back("config rejected (previous snapshot in use): " + error);
+  }
+  if (counters_.outboundWithoutDestination > 0) {
+    status.problems.push_back(fmt::format("{} outbound connections had no recorded destination",
+                                          counters_.outboundWithoutDestination.load()));
+  }
+  return status;
+}
+
+}  // namespace ztls::daemon

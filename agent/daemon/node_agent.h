@@ -1,0 +1,77 @@
+// One node's agent: owns the eBPF capture, the policy snapshot source, the pods the CNI
+// plugin announced, and their listeners; answers the API (AddPod, RemovePod, ...).
+//
+// Enrollment follows the snapshot live: a pod is captured while its namespace (or
+// itself) carries istio.io/dataplane-mode=ambient, and released when that goes away,
+// without restarting it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "daemon/config_source.h"
+#include "daemon/forwarder.h"
+#include "daemon/pod_registry.h"
+#include "ztls/api/backend.h"
+#include "ztls/bpf/capture.h"
+#include "ztls/proxy/listener.h"
+
+namespace ztls::daemon {
+
+struct AgentOptions {
+  std::string nodeName;
+  std::filesystem::path configDir;
+  std::filesystem::path socketPath;
+  std::filesystem::path pinDir;
+  std::filesystem::path podCgroup;
+  std::filesystem::path stateDir;
+  policy::MeshConfig mesh;
+};
+
+class NodeAgent : public api::AgentBackend {
+ public:
+  NodeAgent(AgentOptions options, asio::any_io_executor executor);
+  ~NodeAgent() override;
+
+  // Re-captures the pods saved by a previous run. Call once, before serving the API.
+  void start();
+  // Called periodically: reload config, follow enrollment changes.
+  void tick();
+  // Closes every listener (so the kernel refuses new connections: fail-closed) but
+  // keeps enrollment pinned, ready for the next agent.
+  void shutdown();
+
+  api::AddPodResult addPod(const api::AddPodRequest& request) override;
+  bool removePod(const api::RemovePodRequest& request) override;
+  std::vector<api::Workload> listWorkloads(const std::string& namespace_) override;
+  api::AgentStatus status() override;
+
+ private:
+  struct CapturedPod;
+  struct Decision {
+    bool enrolled = false;
+    std::string reason;
+  };
+  Decision decide(const policy::Snapshot& snapshot, const api::AddPodRequest& pod) const;
+  // With mutex_ held.
+  void reconcileLocked();
+  void captureLocked(const api::AddPodRequest& pod);
+  void releaseLocked(const std::string& key);
+
+  AgentOptions options_;
+  asio::any_io_executor executor_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  ConfigSource config_;
+  bpf::Capture capture_;
+  DataPathCounters counters_;
+  Forwarder forwarder_;
+  std::mutex mutex_;
+  PodRegistry registry_;
+  std::map<std::string, std::unique_ptr<CapturedPod>> captured_;  // "ns/name"
+};
+
+}  // namespace ztls::daemon

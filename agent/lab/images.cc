@@ -1,0 +1,56 @@
+#include "lab/images.h"
+
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace ztls::lab {
+namespace {
+
+bool hostHasProgram(const std::string& program) {
+  if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
+  for (const char* dir : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin",
+                          "/bin"}) {
+    if (::access((std::string(dir) + "/" + program).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+// "docker.io/kennethreitz/httpbin:latest" → "httpbin"
+std::string imageBaseName(const std::string& image) {
+  std::string name = image.substr(image.rfind('/') == std::string::npos ? 0 : image.rfind('/') + 1);
+  name = name.substr(0, name.find('@'));
+  return name.substr(0, name.find(':'));
+}
+
+}  // namespace
+
+std::vector<std::string> commandForContainer(const config::Container& container) {
+  if (!container.command.empty() && hostHasProgram(container.command.front())) {
+    std::vector<std::string> argv = container.command;
+    argv.insert(argv.end(), container.args.begin(), container.args.end());
+    return argv;
+  }
+  const std::string base = imageBaseName(container.image);
+  if (base == "httpbin" || base == "go-httpbin") {
+    const std::uint16_t port = container.ports.empty() ? 80 : container.ports.front().port;
+    // Debian's gunicorn runs under the system python3, which has python3-httpbin.
+    return {"/usr/bin/gunicorn", "--bind", fmt::format("0.0.0.0:{}", port), "--workers", "1",
+            "--threads", "8", "--access-logfile", "-", "httpbin:app"};
+  }
+  if (base == "curl" || base == "sleep") return {"sleep", "infinity"};
+  if (!container.command.empty()) {
+    throw std::runtime_error(fmt::format(
+        "container \"{}\": its command \"{}\" is not a program on this host and the lab does not "
+        "know image \"{}\"",
+        container.name, container.command.front(), container.image));
+  }
+  throw std::runtime_error(fmt::format(
+      "container \"{}\": the lab cannot run image \"{}\" (it knows httpbin and curl images, and "
+      "containers whose command is a program on this host)",
+      container.name, container.image));
+}
+
+}  // namespace ztls::lab

@@ -1,0 +1,87 @@
+// Plain C++ mirrors of the agent API messages, so that the agent core and the CNI plugin
+// never depend on protobuf. Field meanings are documented in proto/ztls/agent/v1/agent.proto.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ztls::api {
+
+struct AddPodRequest {
+  std::string namespace_;
+  std::string name;
+  std::string uid;
+  std::string containerId;
+  std::string netnsPath;
+  std::string cgroupPath;
+  std::vector<std::string> ips;
+  std::string nodeName;
+
+  bool operator==(const AddPodRequest&) const = default;
+};
+
+struct AddPodResult {
+  bool enrolled = false;
+  std::string reason;
+
+  bool operator==(const AddPodResult&) const = default;
+};
+
+struct RemovePodRequest {
+  std::string namespace_;
+  std::string name;
+  std::string containerId;
+  std::string netnsPath;
+
+  bool operator==(const RemovePodRequest&) const = default;
+};
+
+struct PortMode {
+  std::uint32_t port = 0;
+  std::string mode;
+
+  bool operator==(const PortMode&) const = default;
+};
+
+struct Workload {
+  std::string namespace_;
+  std::string name;
+  std::string serviceAccount;
+  std::vector<std::string> ips;
+  std::string nodeName;
+  bool enrolled = false;
+  std::string enrollmentReason;
+  std::string identity;
+  std::string netnsPath;
+  std::vector<PortMode> ports;
+
+  bool operator==(const Workload&) const = default;
+};
+
+struct ConnectionCounters {
+  std::uint64_t opened = 0;
+  std::uint64_t active = 0;
+  std::uint64_t closed = 0;
+  std::uint64_t bytesInbound = 0;
+  std::uint64_t bytesOutbound = 0;
+  std::uint64_t errors = 0;
+
+  bool operator==(const ConnectionCounters&) const = default;
+};
+
+struct AgentStatus {
+  std::string nodeName;
+  std::string version;
+  std::uint64_t uptimeSeconds = 0;
+  std::uint64_t configGeneration = 0;
+  std::uint64_t enrolledPods = 0;
+  ConnectionCounters connections;
+  std::map<std::string, std::uint64_t> bpfVerdicts;
+  std::vector<std::string> problems;
+
+  bool operator==(const AgentStatus&) const = default;
+};
+
+}  // namespace ztls::api

@@ -1,0 +1,290 @@
+// The lab as users run it: a 2-node cluster, the walkthrough's namespaces and samples,
+// real curl against real httpbin, and the node agents' own counters as witnesses.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "lab_runner.h"
+
+namespace ztls::e2e {
+namespace {
+
+const std::vector<std::string> kNamespaces{"foo", "bar", "legacy"};
+const std::vector<std::string> kNodes{"node1", "node2"};
+
+std::string missingCapabilities() {
+  std::string missing;
+  if (geteuid() != 0) missing += " root";
+  for (const char* path : {"/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/bin/gunicorn",
+                           "/usr/bin/curl", "/usr/sbin/nft", "/usr/bin/python3"}) {
+    if (!std::filesystem::exists(path)) missing += std::string(" ") + path;
+  }
+  if (shell("/usr/bin/python3 -c 'import httpbin'").exitCode != 0) missing += " python3-httpbin";
+  return missing;
+}
+
+std::uint64_t verdictTotal(const Lab& lab, const std::string& reason) {
+  std::uint64_t total = 0;
+  for (const auto& node : kNodes) {
+    total += lab.agentStatus(node)["kernelVerdicts"].value(reason, std::uint64_t{0});
+  }
+  return total;
+}
+
+std::uint64_t relayedConnections(const Lab& lab) {
+  std::uint64_t total = 0;
+  for (const auto& node : kNodes) {
+    total += lab.agentStatus(node)["connections"].value("opened", std::uint64_t{0});
+  }
+  return total;
+}
+
+struct Witness {
+  std::uint64_t redirected = 0;
+  std::uint64_t steered = 0;
+  std::uint64_t relayed = 0;
+};
+
+Witness witness(const Lab& lab) {
+  return {verdictTotal(lab, "outbound_redirected"), verdictTotal(lab, "inbound_steered"),
+          relayedConnections(lab)};
+}
+
+class WalkthroughLab : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    lab_ = new Lab("ztls-e2e" + std::to_string(getpid() % 100000));
+    setupError_ = new std::string;
+    if (const std::string missing = missingCapabilities(); !missing.empty()) {
+      *setupError_ = "the lab end-to-end tests need:" + missing + " (run scripts/setup as root)";
+      return;
+    }
+    const std::string samples = std::string(ZTLS_SOURCE_DIR) + "/samples";
+    std::vector<std::string> steps{"up --nodes 2"};
+    for (const auto& ns : kNamespaces) {
+      steps.push_back("create ns " + ns);
+      if (ns != "legacy") steps.push_back("label ns " + ns + " istio.io/dataplane-mode=ambient");
+      steps.push_back("apply -f " + samples + "/httpbin/httpbin.yaml -n " + ns);
+      steps.push_back("apply -f " + samples + "/sleep/sleep.yaml -n " + ns);
+    }
+    for (const auto& step : steps) {
+      const Outcome outcome = lab_->run(step);
+      if (outcome.exitCode != 0) {
+        *setupError_ = "ztls-lab " + step + " failed (" + std::to_string(outcome.exitCode) +
+                       "):\n" + outcome.output;
+        return;
+      }
+    }
+  }
+
+  static void TearDownTestSuite() {
+    const Outcome outcome = lab_->run("down");
+    EXPECT_EQ(outcome.exitCode, 0) << outcome.output;
+    delete lab_;
+    delete setupError_;
+  }
+
+  void SetUp() override { ASSERT_TRUE(setupError_->empty()) << *setupError_; }
+
+  static Lab* lab_;
+  static std::string* setupError_;
+};
+
+Lab* WalkthroughLab::lab_ = nullptr;
+std::string* WalkthroughLab::setupError_ = nullptr;
+
+TEST_F(WalkthroughLab, PodsAreSpreadOverBothNodesWithAddressesFromTheirNodeCidr) {
+  const std::string pods = lab_->must("get pods -A -o wide");
+  EXPECT_NE(pods.find("node1"), std::string::npos) << pods;
+  EXPECT_NE(pods.find("node2"), std::string::npos) << pods;
+  EXPECT_NE(pods.find("10.244.1."), std::string::npos) << pods;
+  EXPECT_NE(pods.find("10.244.2."), std::string::npos) << pods;
+  EXPECT_NE(pods.find("Running"), std::string::npos) << pods;
+}
+
+TEST_F(WalkthroughLab, EveryPairAnswers200AndOnlyMeshTrafficGoesThroughTheAgents) {
+  for (const auto& from : kNamespaces) {
+    for (const auto& to : kNamespaces) {
+      const Witness before = witness(*lab_);
+      const auto [status, exitCode] = lab_->curlStatus(from, to);
+      const Witness after = witness(*lab_);
+      EXPECT_EQ(status, "200") << "sleep." << from << " to httpbin." << to << " (curl exit "
+                               << exitCode << ")";
+      const bool clientInMesh = from != "legacy";
+      const bool serverInMesh = to != "legacy";
+      EXPECT_EQ(after.redirected - before.redirected, clientInMesh ? 1u : 0u)
+          << "outbound redirects for sleep." << from << " to httpbin." << to;
+      EXPECT_EQ(after.steered - before.steered, serverInMesh ? 1u : 0u)
+          << "inbound steering for sleep." << from << " to httpbin." << to;
+      EXPECT_EQ(after.relayed - before.relayed,
+                static_cast<std::uint64_t>(clientInMesh) + static_cast<std::uint64_t>(serverInMesh))
+          << "relays by the agents for sleep." << from << " to httpbin." << to;
+    }
+  }
+}
+
+TEST_F(WalkthroughLab, AgentsReportWhichPodsTheyCaptureAndWhy) {
+  std::map<std::string, bool> captured;
+  for (const auto& node : kNodes) {
+    // Keep the document alive: a range-for over a member of a temporary dangles.
+    const nlohmann::json listed = lab_->agentWorkloads(node);
+    for (const auto& workload : listed["workloads"]) {
+      captured[workload["namespace"].get<std::string>() + "/" +
+               workload["name"].get<std::string>().substr(
+                   0, workload["name"].get<std::string>().find('-'))] =
+          workload["captured"].get<bool>();
+      EXPECT_FALSE(workload["reason"].get<std::string>().empty());
+    }
+  }
+  for (const auto& ns : kNamespaces) {
+    for (const auto& app : {"httpbin", "sleep"}) {
+      const auto found = captured.find(ns + "/" + app);
+      ASSERT_NE(found, captured.end()) << ns << "/" << app << " unknown to every agent";
+      EXPECT_EQ(found->second, ns != "legacy") << ns << "/" << app;
+    }
+  }
+}
+
+TEST_F(WalkthroughLab, WithAgentsStoppedMeshPodsRefuseConnectionsAndLegacyStillWorks) {
+  lab_->must("agent stop");
+  for (const auto& from : kNamespaces) {
+    for (const auto& to : kNamespaces) {
+      const auto [status, exitCode] = lab_->curlStatus(from, to);
+      if (from == "legacy" && to == "legacy") {
+        EXPECT_EQ(status, "200") << "legacy traffic must not depend on the agent";
+      } else {
+        EXPECT_EQ(status, "000") << "sleep." << from << " to httpbin." << to
+                                 << " must be refused while the agent is down";
+        EXPECT_EQ(exitCode, 7) << "curl should see a refused connection (exit 7) for sleep." << from
+                               << " to httpbin." << to;
+      }
+    }
+  }
+  lab_->must("agent start");
+  for (const auto& from : kNamespaces) {
+    for (const auto& to : kNamespaces) {
+      EXPECT_EQ(lab_->curlStatus(from, to).first, "200")
+          << "after restart: sleep." << from << " to httpbin." << to;
+    }
+  }
+}
+
+TEST_F(WalkthroughLab, RemovingTheNamespaceLabelReleasesPodsLiveAndAddingItBackCapturesThem) {
+  lab_->must("label ns bar istio.io/dataplane-mode-");
+  // The agents follow the config within a second; give them a little more.
+  bool released = false;
+  for (int attempt = 0; attempt < 50 && !released; ++attempt) {
+    usleep(100000);
+    released = true;
+    for (const auto& node : kNodes) {
+      // Keep the document alive: a range-for over a member of a temporary dangles.
+      const nlohmann::json listed = lab_->agentWorkloads(node);
+      for (const auto& workload : listed["workloads"]) {
+        if (workload["namespace"] == "bar" && workload["captured"].get<bool>()) released = false;
+      }
+    }
+  }
+  EXPECT_TRUE(released) << "bar's pods are still captured after the label was removed";
+  const Witness before = witness(*lab_);
+  EXPECT_EQ(lab_->curlStatus("bar", "legacy").first, "200");
+  EXPECT_EQ(witness(*lab_).relayed, before.relayed) << "released pods must bypass the agent";
+
+  lab_->must("label ns bar istio.io/dataplane-mode=ambient");
+  bool recaptured = false;
+  for (int attempt = 0; attempt < 50 && !recaptured; ++attempt) {
+    usleep(100000);
+    int count = 0;
+    for (const auto& node : kNodes) {
+      // Keep the document alive: a range-for over a member of a temporary dangles.
+      const nlohmann::json listed = lab_->agentWorkloads(node);
+      for (const auto& workload : listed["workloads"]) {
+        if (workload["namespace"] == "bar" && workload["captured"].get<bool>()) ++count;
+      }
+    }
+    recaptured = count == 2;
+  }
+  EXPECT_TRUE(recaptured) << "bar's pods were not captured again";
+  const Witness again = witness(*lab_);
+  EXPECT_EQ(lab_->curlStatus("bar", "legacy").first, "200");
+  EXPECT_EQ(witness(*lab_).redirected - again.redirected, 1u);
+}
+
+TEST_F(WalkthroughLab, OneGibibyteCrossesTwoAgentsByteExact) {
+  const std::string sink = R"(
+apiVersion: v1
+kind: Service
+metadata:
+  name: sink
+spec:
+  selector:
+    app: sink
+  ports:
+  - port: 9000
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: sink
+spec:
+  selector:
+    matchLabels:
+      app: sink
+  template:
+    metadata:
+      labels:
+        app: sink
+    spec:
+      containers:
+      - name: sink
+        image: python
+        command: ["/usr/bin/python3", "-c"]
+        args:
+        - |
+          import hashlib, socket
+          server = socket.create_server(("0.0.0.0", 9000))
+          while True:
+              connection, _ = server.accept()
+              digest, total = hashlib.sha256(), 0
+              while chunk := connection.recv(1 << 20):
+                  digest.update(chunk)
+                  total += len(chunk)
+              connection.sendall(f"{total} {digest.hexdigest()}".encode())
+              connection.close()
+        ports:
+        - containerPort: 9000
+)";
+  std::ofstream(std::filesystem::temp_directory_path() / "ztls-e2e-sink.yaml") << sink;
+  lab_->must("apply -n bar -f " +
+             (std::filesystem::temp_directory_path() / "ztls-e2e-sink.yaml").string());
+  const std::string client = R"(
+import hashlib, random, socket
+connection = socket.create_connection(("sink.bar", 9000))
+digest, total = hashlib.sha256(), 0
+for block in range(1024):
+    data = random.Random(block).randbytes(1 << 20)
+    digest.update(data)
+    connection.sendall(data)
+    total += len(data)
+connection.shutdown(socket.SHUT_WR)
+reply = b""
+while chunk := connection.recv(4096):
+    reply += chunk
+expected = f"{total} {digest.hexdigest()}"
+print("match" if reply.decode() == expected else f"mismatch: sent {expected}, sink got {reply.decode()}")
+)";
+  const std::string script = std::filesystem::temp_directory_path() / "ztls-e2e-client.py";
+  std::ofstream(script) << client;
+  const Witness before = witness(*lab_);
+  const Outcome outcome = shell(std::string(ZTLS_LAB_PATH) + " --cluster " + lab_->cluster() +
+                                " exec -n foo deploy/sleep -- /usr/bin/python3 " + script);
+  EXPECT_EQ(outcome.exitCode, 0) << outcome.output;
+  EXPECT_EQ(outcome.output, "match\n");
+  EXPECT_EQ(witness(*lab_).relayed - before.relayed, 2u) << "both agents should have relayed it";
+  std::filesystem::remove(script);
+  std::filesystem::remove(std::filesystem::temp_directory_path() / "ztls-e2e-sink.yaml");
+}
+
+}  // namespace
+}  // namespace ztls::e2e
