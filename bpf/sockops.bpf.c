@@ -6,8 +6,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 SEC("sockops")
-int ztls_sockops(struct bpf_sock_ops* skops)
-{
+int ztls_sockops(struct bpf_sock_ops* skops) {
   ztls_origdst(skops);
   return 1;
 }

@@ -51,7 +51,11 @@ void Capture::enrollNetns(std::uint64_t netnsCookie, int netnsFd, std::uint16_t 
   if (bpf_map_update_elem(fd, &key, &enrollment, BPF_ANY) != 0) {
     const int error = errno;
     // All or nothing: a pod captured inbound only would look enrolled.
-    releaseNetns(netnsCookie);
+    try {
+      releaseNetns(netnsCookie);
+    } catch (const std::exception&) {
+      // The insert failure is the error worth reporting.
+    }
     throwErrno(error, "adding netns " + std::to_string(netnsCookie) + " to enrolled_netns");
   }
 }

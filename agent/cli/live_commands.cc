@@ -1,8 +1,8 @@
 #include "cli/live_commands.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "ztls/api/client.h"
@@ -52,7 +52,8 @@ int runWorkloads(const LiveOptions& options, std::ostream& out, std::ostream& er
       nlohmann::json list = nlohmann::json::array();
       for (const auto& workload : workloads) {
         nlohmann::json ports = nlohmann::json::array();
-        for (const auto& port : workload.ports) ports.push_back({{"port", port.port}, {"mode", port.mode}});
+        for (const auto& port : workload.ports)
+          ports.push_back({{"port", port.port}, {"mode", port.mode}});
         list.push_back({{"namespace", workload.namespace_},
                         {"name", workload.name},
                         {"serviceAccount", workload.serviceAccount},
@@ -72,7 +73,8 @@ int runWorkloads(const LiveOptions& options, std::ostream& out, std::ostream& er
         {"NAMESPACE", "NAME", "IP", "NODE", "CAPTURED", "IDENTITY", "PORTS", "WHY"}};
     for (const auto& workload : workloads) {
       std::vector<std::string> ports;
-      for (const auto& port : workload.ports) ports.push_back(fmt::format("{}:{}", port.port, port.mode));
+      for (const auto& port : workload.ports)
+        ports.push_back(fmt::format("{}:{}", port.port, port.mode));
       rows.push_back({workload.namespace_, workload.name, join(workload.ips, ","),
                       workload.nodeName, workload.enrolled ? "yes" : "no",
                       workload.identity.empty() ? "-" : workload.identity,
@@ -92,21 +94,20 @@ int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err) 
     api::AgentClient client(options.socket);
     const api::AgentStatus status = client.status();
     if (options.output == "json") {
-      out << nlohmann::json{
-                 {"node", status.nodeName},
-                 {"version", status.version},
-                 {"uptimeSeconds", status.uptimeSeconds},
-                 {"configGeneration", status.configGeneration},
-                 {"enrolledPods", status.enrolledPods},
-                 {"connections",
-                  {{"opened", status.connections.opened},
-                   {"active", status.connections.active},
-                   {"closed", status.connections.closed},
-                   {"bytesInbound", status.connections.bytesInbound},
-                   {"bytesOutbound", status.connections.bytesOutbound},
-                   {"errors", status.connections.errors}}},
-                 {"kernelVerdicts", status.bpfVerdicts},
-                 {"problems", status.problems}}
+      out << nlohmann::json{{"node", status.nodeName},
+                            {"version", status.version},
+                            {"uptimeSeconds", status.uptimeSeconds},
+                            {"configGeneration", status.configGeneration},
+                            {"enrolledPods", status.enrolledPods},
+                            {"connections",
+                             {{"opened", status.connections.opened},
+                              {"active", status.connections.active},
+                              {"closed", status.connections.closed},
+                              {"bytesInbound", status.connections.bytesInbound},
+                              {"bytesOutbound", status.connections.bytesOutbound},
+                              {"errors", status.connections.errors}}},
+                            {"kernelVerdicts", status.bpfVerdicts},
+                            {"problems", status.problems}}
                  .dump(2)
           << '\n';
       return 0;

@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("status", "The node agent's health, counters and kernel verdicts");
   statusCommand->add_option("-o,--output", live.output, "table (default) or json");
   for (CLI::App* command : {workloadsCommand, statusCommand}) {
-    command->add_option("--socket", live.socket, "The node agent's API socket (or ZTLS_AGENT_SOCKET)")
+    command
+        ->add_option("--socket", live.socket, "The node agent's API socket (or ZTLS_AGENT_SOCKET)")
         ->capture_default_str();
   }
   workloadsCommand->add_option("-n,--namespace", live.namespace_, "Only this namespace");

@@ -34,7 +34,9 @@ bool ConfigSource::refresh(bool force) {
   if (!loaded.ok()) {
     std::string errors;
     for (const auto& diagnostic : loaded.errors()) errors += diagnostic.format() + "; ";
-    if (errors != lastError_) spdlog::error("config {} rejected, keeping the previous snapshot: {}", directory_.string(), errors);
+    if (errors != lastError_)
+      spdlog::error("config {} rejected, keeping the previous snapshot: {}", directory_.string(),
+                    errors);
     lastError_ = errors;
     return false;
   }

@@ -1,11 +1,10 @@
 #include "daemon/forwarder.h"
 
 #include <arpa/inet.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <cstring>
-
-#include <spdlog/spdlog.h>
 
 #include "ztls/bpf/address.h"
 #include "ztls/netns/sockets.h"
@@ -40,8 +39,7 @@ void resetAndClose(asio::ip::tcp::socket& socket) {
 
 asio::awaitable<void> relayTo(const PodContext& pod, const char* direction,
                               asio::ip::tcp::socket downstream, asio::ip::tcp::endpoint peer,
-                              asio::ip::tcp::endpoint destination,
-                              proxy::RelayCounters& counters) {
+                              asio::ip::tcp::endpoint destination, proxy::RelayCounters& counters) {
   int fd = -1;
   try {
     fd = netns::makeSocket(pod.netns, destination.address().is_v4() ? AF_INET : AF_INET6);
@@ -119,12 +117,10 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
     resetAndClose(downstream);
     co_return;
   }
-  co_await relayTo(*pod, "outbound", std::move(downstream), peer, *destination,
-                   counters_.outbound);
+  co_await relayTo(*pod, "outbound", std::move(downstream), peer, *destination, counters_.outbound);
 }
 
-std::optional<asio::ip::tcp::endpoint> Forwarder::resolve(
-    const asio::ip::tcp::endpoint& original) {
+std::optional<asio::ip::tcp::endpoint> Forwarder::resolve(const asio::ip::tcp::endpoint& original) {
   const auto snapshot = config_.snapshot();
   const config::Service* service = snapshot->serviceByClusterIp(original.address().to_string());
   if (service == nullptr) return original;

@@ -1,11 +1,11 @@
 // ztls-agent: the per-node agent. Loads the capture programs, follows the config
 // directory, enrolls pods announced by ztls-cni, and relays their traffic.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "daemon/node_agent.h"
 #include "ztls/api/server.h"
@@ -62,9 +62,10 @@ int main(int argc, char** argv) {
     });
     int signal = 0;
     sigwait(&stopSignals, &signal);
-    spdlog::info("signal {}: stopping; enrolled pods stay captured and refuse connections until "
-                 "an agent is back",
-                 signal);
+    spdlog::info(
+        "signal {}: stopping; enrolled pods stay captured and refuse connections until "
+        "an agent is back",
+        signal);
     stopping = true;
     ticker.join();
     server.shutdown();

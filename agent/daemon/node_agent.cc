@@ -1,14 +1,12 @@
 #include "daemon/node_agent.h"
 
 #include <arpa/inet.h>
-
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <set>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "ztls/api/error.h"
 #include "ztls/bpf/address.h"
@@ -48,6 +46,7 @@ struct NodeAgent::CapturedPod {
   ztls_inbound_key inboundKey{};
   std::unique_ptr<proxy::Listener> inbound;
   std::unique_ptr<proxy::Listener> outbound;
+  std::unique_ptr<proxy::Listener> outbound6;  // connect6 redirects to [::1]
   std::string reason;
 };
 
@@ -93,6 +92,7 @@ void NodeAgent::shutdown() {
   for (auto& [name, pod] : captured_) {
     pod->inbound.reset();
     pod->outbound.reset();
+    pod->outbound6.reset();
   }
   captured_.clear();
 }
@@ -177,6 +177,22 @@ void NodeAgent::captureLocked(const api::AddPodRequest& pod) {
       },
       counters_.outbound, error);
   if (!entry->outbound) throw std::system_error(error, "outbound listener");
+  // IPv6 connects are redirected to [::1]. A pod without IPv6 loopback gets no listener
+  // there, and its IPv6 connects are refused: fail-closed either way.
+  try {
+    const int outbound6Fd = netns::makeListener(
+        context->netns, *netns::SocketAddress::parse(fmt::format("[::1]:{}", ZTLS_OUTBOUND_PORT)),
+        1024);
+    entry->outbound6 = proxy::Listener::adopt(
+        executor_, outbound6Fd,
+        [this, context](asio::ip::tcp::socket socket) {
+          return forwarder_.outbound(context, std::move(socket));
+        },
+        counters_.outbound, error);
+  } catch (const std::exception& failure) {
+    spdlog::warn("pod {}: no IPv6 outbound listener ({}); its IPv6 connects will be refused",
+                 context->qualifiedName(), failure.what());
+  }
   capture_.enrollNetns(context->netns.cookie(), context->netns.fd());
   spdlog::info("captured pod {} ({}, netns cookie {})", context->qualifiedName(), *ip,
                context->netns.cookie());
@@ -270,9 +286,9 @@ api::AgentStatus NodeAgent::status() {
   status.connections.closed = in.connectionsClosed + out.connectionsClosed;
   status.connections.bytesInbound = in.bytesDownstreamToUpstream + in.bytesUpstreamToDownstream;
   status.connections.bytesOutbound = out.bytesDownstreamToUpstream + out.bytesUpstreamToDownstream;
-  status.connections.errors = in.errors + out.errors + in.resets + out.resets +
-                              in.connectFailures + out.connectFailures +
-                              counters_.outboundWithoutDestination + counters_.serviceWithoutEndpoints;
+  status.connections.errors = in.errors + out.errors + in.resets + out.resets + in.connectFailures +
+                              out.connectFailures + counters_.outboundWithoutDestination +
+                              counters_.serviceWithoutEndpoints;
   const auto verdicts = capture_.verdictCounters();
   for (std::size_t i = 0; i < verdicts.size(); ++i) {
     status.bpfVerdicts[bpf::verdictReasonName(static_cast<ztls_verdict_reason>(i))] = verdicts[i];

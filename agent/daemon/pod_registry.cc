@@ -1,10 +1,10 @@
 #include "daemon/pod_registry.h"
 
-#include <fstream>
-#include <sstream>
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace ztls::daemon {
 
@@ -18,7 +18,8 @@ void PodRegistry::load() {
   try {
     saved = nlohmann::json::parse(in);
   } catch (const std::exception& error) {
-    spdlog::error("pod registry {} is unreadable ({}); starting empty", file_.string(), error.what());
+    spdlog::error("pod registry {} is unreadable ({}); starting empty", file_.string(),
+                  error.what());
     return;
   }
   for (const auto& entry : saved.value("pods", nlohmann::json::array())) {
@@ -32,7 +33,8 @@ void PodRegistry::load() {
     pod.ips = entry.value("ips", std::vector<std::string>{});
     pod.nodeName = entry.value("nodeName", "");
     if (!std::filesystem::exists(pod.netnsPath)) {
-      spdlog::info("pod {}/{} is gone (no {}), forgetting it", pod.namespace_, pod.name, pod.netnsPath);
+      spdlog::info("pod {}/{} is gone (no {}), forgetting it", pod.namespace_, pod.name,
+                   pod.netnsPath);
       continue;
     }
     pods_[pod.namespace_ + "/" + pod.name] = pod;

@@ -1,8 +1,10 @@
 #include "lab/cluster.h"
 
+#include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <chrono>
 #include <ctime>
@@ -12,9 +14,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "lab/cni.h"
 #include "lab/images.h"
@@ -146,8 +145,8 @@ std::vector<Cluster::DesiredPod> Cluster::desiredPods() const {
     const std::uint64_t templateDigest = fnv1a(emit(podTemplate));
     const std::string hash = safeEncode(templateDigest, 9);
     for (int index = 0; index < replicas; ++index) {
-      const std::string suffix =
-          safeEncode(fnv1a(fmt::format("{}/{}/{}/{}", record.namespace_, record.name, hash, index)), 5);
+      const std::string suffix = safeEncode(
+          fnv1a(fmt::format("{}/{}/{}/{}", record.namespace_, record.name, hash, index)), 5);
       YAML::Node node;
       node["apiVersion"] = "v1";
       node["kind"] = "Pod";
@@ -158,8 +157,8 @@ std::vector<Cluster::DesiredPod> Cluster::desiredPods() const {
       node["metadata"]["ownerReferences"][0]["kind"] = "Deployment";
       node["metadata"]["ownerReferences"][0]["name"] = record.name;
       node["spec"] = YAML::Clone(podTemplate["spec"]);
-      desired.push_back({record.namespace_, node["metadata"]["name"].as<std::string>(),
-                         record.name, hash, node, parsePod(node)});
+      desired.push_back({record.namespace_, node["metadata"]["name"].as<std::string>(), record.name,
+                         hash, node, parsePod(node)});
     }
   }
   return desired;
@@ -234,8 +233,8 @@ void Cluster::createPod(const DesiredPod& desired, std::vector<std::string>& log
     std::filesystem::create_directories(podDir);
     writeClusterConfig();
 
-    const CniPod cniPod{pod.namespace_, pod.name, pod.containerId, pod.containerId,
-                        netnsPath(netns), cgroup};
+    const CniPod cniPod{pod.namespace_,  pod.name,         pod.containerId,
+                        pod.containerId, netnsPath(netns), cgroup};
     const nlohmann::json result = cniAdd(paths_, node, cniPod, tools_.cniPluginDirs());
     writeFileAtomic(podDir / "cni-result.json", result.dump(2));
     pod.ip = firstIpv4(result);
@@ -244,8 +243,11 @@ void Cluster::createPod(const DesiredPod& desired, std::vector<std::string>& log
 
     std::vector<std::uint16_t> ports;
     for (const auto& container : desired.pod.spec.containers) {
-      LaunchSpec spec{commandForContainer(container), netnsPath(netns), cgroup,
-                      podDir / "hosts", {"HOSTNAME=" + pod.name}};
+      LaunchSpec spec{commandForContainer(container),
+                      netnsPath(netns),
+                      cgroup,
+                      podDir / "hosts",
+                      {"HOSTNAME=" + pod.name}};
       pod.pids.push_back(spawnDetached(spec, podDir / (container.name + ".log")));
       for (const auto& port : container.ports) ports.push_back(port.port);
     }
@@ -257,8 +259,8 @@ void Cluster::createPod(const DesiredPod& desired, std::vector<std::string>& log
     throw std::runtime_error(
         fmt::format("pod {} failed to start on {}: {}", pod.key(), pod.node, error.what()));
   }
-  log.push_back(fmt::format("pod/{} started in {} on {} ({})", pod.name, pod.namespace_, pod.node,
-                            pod.ip));
+  log.push_back(
+      fmt::format("pod/{} started in {} on {} ({})", pod.name, pod.namespace_, pod.node, pod.ip));
 }
 
 void Cluster::waitUntilListening(const PodState& pod,
@@ -277,10 +279,9 @@ void Cluster::waitUntilListening(const PodState& pod,
              std::filesystem::directory_iterator(paths_.podDir(pod.namespace_, pod.name))) {
           if (entry.path().extension() == ".log") logs += tail(entry.path(), 10);
         }
-        throw std::runtime_error(fmt::format("{} listening on port {}; its log:\n{}",
-                                             alive ? "timed out waiting for it to be"
-                                                   : "its process exited before",
-                                             port, logs));
+        throw std::runtime_error(fmt::format(
+            "{} listening on port {}; its log:\n{}",
+            alive ? "timed out waiting for it to be" : "its process exited before", port, logs));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -299,8 +300,8 @@ void Cluster::deletePod(const PodState& pod, std::vector<std::string>& log) {
     if (std::filesystem::exists(podDir / "cni-result.json")) {
       previous = nlohmann::json::parse(readFile(podDir / "cni-result.json"));
     }
-    const CniPod cniPod{pod.namespace_, pod.name, pod.containerId, pod.containerId,
-                        netnsPath(netns), cgroup};
+    const CniPod cniPod{pod.namespace_,  pod.name,         pod.containerId,
+                        pod.containerId, netnsPath(netns), cgroup};
     for (const auto& error : cniDel(paths_, *node, cniPod, tools_.cniPluginDirs(), previous)) {
       log.push_back("warning: " + error);
     }
@@ -314,7 +315,8 @@ void Cluster::deletePod(const PodState& pod, std::vector<std::string>& log) {
 std::string Cluster::clusterYaml() const {
   std::string out;
   std::map<std::string, YAML::Node> podNodes;
-  for (const auto& desired : desiredPods()) podNodes[desired.namespace_ + "/" + desired.name] = desired.node;
+  for (const auto& desired : desiredPods())
+    podNodes[desired.namespace_ + "/" + desired.name] = desired.node;
   for (const auto& record : state_.objects) {
     if (record.kind == "Pod" || record.kind == "Deployment") continue;
     out += "---\n" + record.yaml;
@@ -348,8 +350,7 @@ void Cluster::writeClusterConfig() const {
 void Cluster::writeServiceRules() const {
   const auto services = serviceEndpoints(clusterYaml());
   for (const auto& node : state_.nodes) {
-    runChecked({"nft", "-f", "-"}, renderServiceRules(services, node),
-               paths_.nodeNetns(node.name));
+    runChecked({"nft", "-f", "-"}, renderServiceRules(services, node), paths_.nodeNetns(node.name));
   }
 }
 

@@ -1,8 +1,8 @@
 #include "lab/cni.h"
 
-#include <stdexcept>
-
 #include <fmt/format.h>
+
+#include <stdexcept>
 
 #include "lab/system.h"
 

@@ -1,14 +1,13 @@
 #include "lab/commands.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "lab/launcher.h"
 #include "lab/objects.h"
@@ -96,7 +95,8 @@ void checkPrerequisites(const LabContext& context) {
 const PodState* resolvePod(const LabState& state, const std::string& ns, const std::string& target,
                            const std::string& selector, const std::string& clusterYaml) {
   std::string name = target;
-  if (name.rfind("pod/", 0) == 0 || name.rfind("pods/", 0) == 0) name = name.substr(name.find('/') + 1);
+  if (name.rfind("pod/", 0) == 0 || name.rfind("pods/", 0) == 0)
+    name = name.substr(name.find('/') + 1);
   const auto slash = name.find('/');
   if (slash != std::string::npos) {
     const std::string kind = kindForResource(name.substr(0, slash));
@@ -139,9 +139,9 @@ int commandUp(const LabContext& context, int nodes) {
     LabState state = loadState(context.paths);
     if (clusterHealthy(context, state)) {
       if (static_cast<int>(state.nodes.size()) != nodes) {
-        throw std::runtime_error(fmt::format(
-            "error: cluster {} is already up with {} nodes; run `ztls-lab down` first",
-            context.paths.cluster, state.nodes.size()));
+        throw std::runtime_error(
+            fmt::format("error: cluster {} is already up with {} nodes; run `ztls-lab down` first",
+                        context.paths.cluster, state.nodes.size()));
       }
       std::cout << fmt::format("cluster {} is already up ({} nodes)\n", context.paths.cluster,
                                state.nodes.size());
@@ -150,10 +150,10 @@ int commandUp(const LabContext& context, int nodes) {
   }
   const Leftovers leftovers = findLeftovers(context.paths);
   if (!leftovers.empty()) {
-    std::cout << fmt::format("removing leftovers of a previous run of {}: {} network namespaces{}{}\n",
-                             context.paths.cluster, leftovers.netns.size(),
-                             leftovers.cgroups ? ", cgroups" : "",
-                             leftovers.bpfPins.empty() ? "" : ", bpffs pins");
+    std::cout << fmt::format(
+        "removing leftovers of a previous run of {}: {} network namespaces{}{}\n",
+        context.paths.cluster, leftovers.netns.size(), leftovers.cgroups ? ", cgroups" : "",
+        leftovers.bpfPins.empty() ? "" : ", bpffs pins");
     removeLeftovers(context.paths, leftovers);
   }
 
@@ -226,8 +226,8 @@ int commandCreateNamespace(const LabContext& context, const std::vector<std::str
   LabState state = loadState(context.paths);
   for (const auto& name : names) {
     if (state.findObject("Namespace", "", name) != nullptr) {
-      throw std::runtime_error(fmt::format(
-          "Error from server (AlreadyExists): namespaces \"{}\" already exists", name));
+      throw std::runtime_error(
+          fmt::format("Error from server (AlreadyExists): namespaces \"{}\" already exists", name));
     }
   }
   std::vector<std::string> warnings;
@@ -320,8 +320,8 @@ int commandExec(const LabContext& context, const std::string& ns, const std::str
       }
     }
     if (!found) {
-      throw std::runtime_error(fmt::format(
-          "error: container {} not found in pod {}", container, pod->name));
+      throw std::runtime_error(
+          fmt::format("error: container {} not found in pod {}", container, pod->name));
     }
   }
   LaunchSpec spec{command,

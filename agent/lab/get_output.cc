@@ -1,12 +1,12 @@
 #include "lab/get_output.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <stdexcept>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "lab/objects.h"
 
@@ -63,7 +63,8 @@ YAML::Node toYaml(const nlohmann::json& json) {
 std::string age(const nlohmann::json& object) {
   const std::string created = object["metadata"].value("creationTimestamp", "");
   std::tm tm{};
-  if (created.size() < 19 || strptime(created.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) {
+  if (created.size() < 19 ||
+      strptime(created.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) {
     return "<unknown>";
   }
   const long long seconds = std::time(nullptr) - timegm(&tm);
@@ -124,12 +125,14 @@ Row rowFor(const nlohmann::json& object, const GetQuery& query,
            const std::vector<nlohmann::json>& all) {
   Row row;
   const auto& metadata = object["metadata"];
-  if (!query.namespace_ && kindIsNamespaced(query.kind)) row.push_back(metadata.value("namespace", ""));
+  if (!query.namespace_ && kindIsNamespaced(query.kind))
+    row.push_back(metadata.value("namespace", ""));
   row.push_back(metadata.value("name", ""));
   const std::string objectAge = age(object);
   if (query.kind == "Pod") {
     const auto& status = object.value("status", nlohmann::json::object());
-    const std::size_t containers = object["spec"].value("containers", nlohmann::json::array()).size();
+    const std::size_t containers =
+        object["spec"].value("containers", nlohmann::json::array()).size();
     const std::string phase = status.value("phase", "Pending");
     const std::size_t ready = phase == "Running" ? containers : 0;
     row.insert(row.end(), {fmt::format("{}/{}", ready, containers), phase, "0", objectAge});
@@ -158,7 +161,8 @@ Row rowFor(const nlohmann::json& object, const GetQuery& query,
     row.insert(row.end(), {"Active", objectAge});
   } else if (query.kind == "PeerAuthentication") {
     const auto spec = object.value("spec", nlohmann::json::object());
-    row.insert(row.end(), {spec.value("mtls", nlohmann::json::object()).value("mode", ""), objectAge});
+    row.insert(row.end(),
+               {spec.value("mtls", nlohmann::json::object()).value("mode", ""), objectAge});
   } else {
     row.push_back(objectAge);
   }
@@ -351,7 +355,8 @@ int printObjects(const std::vector<nlohmann::json>& selected, const GetQuery& qu
     }
   } else {
     throw std::runtime_error("error: unable to match a printer suitable for the output format \"" +
-                             query.output + "\", allowed formats are: json,jsonpath,name,wide,yaml");
+                             query.output +
+                             "\", allowed formats are: json,jsonpath,name,wide,yaml");
   }
   return notFound.empty() ? 0 : 1;
 }

@@ -2,12 +2,11 @@
 // -o yaml/json/name/wide, and the jsonpath subset the Istio walkthroughs use).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ztls::lab {
 

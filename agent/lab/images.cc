@@ -1,18 +1,17 @@
 #include "lab/images.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace ztls::lab {
 namespace {
 
 bool hostHasProgram(const std::string& program) {
   if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
-  for (const char* dir : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin",
-                          "/bin"}) {
+  for (const char* dir :
+       {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
     if (::access((std::string(dir) + "/" + program).c_str(), X_OK) == 0) return true;
   }
   return false;
@@ -37,8 +36,16 @@ std::vector<std::string> commandForContainer(const config::Container& container)
   if (base == "httpbin" || base == "go-httpbin") {
     const std::uint16_t port = container.ports.empty() ? 80 : container.ports.front().port;
     // Debian's gunicorn runs under the system python3, which has python3-httpbin.
-    return {"/usr/bin/gunicorn", "--bind", fmt::format("0.0.0.0:{}", port), "--workers", "1",
-            "--threads", "8", "--access-logfile", "-", "httpbin:app"};
+    return {"/usr/bin/gunicorn",
+            "--bind",
+            fmt::format("0.0.0.0:{}", port),
+            "--workers",
+            "1",
+            "--threads",
+            "8",
+            "--access-logfile",
+            "-",
+            "httpbin:app"};
   }
   if (base == "curl" || base == "sleep") return {"sleep", "infinity"};
   if (!container.command.empty()) {

@@ -1,6 +1,7 @@
 #include "lab/launcher.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -12,8 +13,6 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace ztls::lab {
 namespace {
@@ -36,7 +35,8 @@ namespace {
   if (spec.hostsFile) {
     if (unshare(CLONE_NEWNS) != 0) fail("unshare mount namespace");
     // Keep our bind mount from propagating back into the host's mount namespace.
-    if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) fail("mount --make-rslave /");
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
+      fail("mount --make-rslave /");
     if (mount(spec.hostsFile->c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) {
       fail("bind-mounting the hosts file ", spec.hostsFile->c_str());
     }

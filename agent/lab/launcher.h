@@ -16,10 +16,10 @@ namespace ztls::lab {
 
 struct LaunchSpec {
   std::vector<std::string> argv;
-  std::filesystem::path netns;                   // /var/run/netns/NAME
-  std::optional<std::filesystem::path> cgroup;   // joined before anything else
+  std::filesystem::path netns;                  // /var/run/netns/NAME
+  std::optional<std::filesystem::path> cgroup;  // joined before anything else
   std::optional<std::filesystem::path> hostsFile;
-  std::vector<std::string> env;                  // KEY=VALUE added to the lab's environment
+  std::vector<std::string> env;  // KEY=VALUE added to the lab's environment
   std::filesystem::path workingDirectory = "/";
 };
 

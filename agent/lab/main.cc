@@ -93,12 +93,14 @@ int main(int argc, char** argv) {
   exec->add_option("-n,--namespace", execNamespace, "Namespace");
   exec->add_option("-c,--container", container, "Container name");
   exec->add_option("-l,--selector", selector, "Run in the first pod matching this selector");
-  exec->add_flag("-i,--stdin", interactive, "Accepted for kubectl compatibility (stdin is always passed)");
+  exec->add_flag("-i,--stdin", interactive,
+                 "Accepted for kubectl compatibility (stdin is always passed)");
   exec->add_flag("-t,--tty", tty, "Accepted for kubectl compatibility");
   exec->add_option("target", execTarget, "POD, pod/NAME or deploy/NAME");
 
   std::vector<std::string> agentArgs;
-  auto* agent = app.add_subcommand("agent", "Control node agents: agent start|stop|restart [NODE...]");
+  auto* agent =
+      app.add_subcommand("agent", "Control node agents: agent start|stop|restart [NODE...]");
   agent->add_option("args", agentArgs, "start|stop|restart [NODE...]")->required();
 
   try {
@@ -166,12 +168,13 @@ int main(int argc, char** argv) {
         std::cerr << "error: agent takes start, stop or restart\n";
         return 1;
       }
-      return ztls::lab::commandAgent(context, verb,
-                                     std::vector<std::string>(agentArgs.begin() + 1, agentArgs.end()));
+      return ztls::lab::commandAgent(
+          context, verb, std::vector<std::string>(agentArgs.begin() + 1, agentArgs.end()));
     }
   } catch (const std::exception& error) {
     std::string message = error.what();
-    if (message.rfind("error", 0) != 0 && message.rfind("Error", 0) != 0) message = "error: " + message;
+    if (message.rfind("error", 0) != 0 && message.rfind("Error", 0) != 0)
+      message = "error: " + message;
     std::cerr << message << (message.back() == '\n' ? "" : "\n");
     return 1;
   }

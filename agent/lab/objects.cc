@@ -1,13 +1,13 @@
 #include "lab/objects.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <map>
 #include <stdexcept>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "ztls/config/loader.h"
 
@@ -84,7 +84,8 @@ struct RawObject {
   YAML::Node node;
 };
 
-std::vector<RawObject> readObjects(const ApplyRequest& request, std::vector<std::string>& warnings) {
+std::vector<RawObject> readObjects(const ApplyRequest& request,
+                                   std::vector<std::string>& warnings) {
   config::LoadOptions options;
   if (request.namespace_) {
     options.defaultNamespace = *request.namespace_;
@@ -108,8 +109,8 @@ std::vector<RawObject> readObjects(const ApplyRequest& request, std::vector<std:
     if (kind == nullptr) continue;  // the loader already warned about it
     RawObject object{kind, "", document["metadata"]["name"].as<std::string>(""), document};
     if (kind->namespaced) {
-      object.namespace_ = document["metadata"]["namespace"].as<std::string>(
-          request.namespace_.value_or("default"));
+      object.namespace_ =
+          document["metadata"]["namespace"].as<std::string>(request.namespace_.value_or("default"));
       document["metadata"]["namespace"] = object.namespace_;
     }
     objects.push_back(std::move(object));
@@ -142,8 +143,8 @@ std::string kindForResource(const std::string& resource) {
       }
     }
   }
-  throw std::runtime_error(fmt::format(
-      "error: the server doesn't have a resource type \"{}\"", resource));
+  throw std::runtime_error(
+      fmt::format("error: the server doesn't have a resource type \"{}\"", resource));
 }
 
 std::string qualifiedResource(const std::string& kind) {
@@ -181,10 +182,9 @@ std::vector<std::string> applyObjects(LabState& state, const ApplyRequest& reque
           existing ? previous["metadata"]["creationTimestamp"].as<std::string>() : nowTimestamp();
     }
     if (object.kind->kind == "Service" && !node["spec"]["clusterIP"]) {
-      node["spec"]["clusterIP"] =
-          existing && previous["spec"]["clusterIP"]
-              ? previous["spec"]["clusterIP"].as<std::string>()
-              : allocateClusterIp(state);
+      node["spec"]["clusterIP"] = existing && previous["spec"]["clusterIP"]
+                                      ? previous["spec"]["clusterIP"].as<std::string>()
+                                      : allocateClusterIp(state);
     }
     const std::string yaml = emit(node);
     const std::string resource = qualifiedResource(object.kind->kind) + "/" + object.name;
@@ -241,10 +241,9 @@ std::vector<ObjectRecord> deleteObjectsIn(LabState& state, const ApplyRequest& r
   std::vector<std::string> warnings;
   std::vector<ObjectRecord> deleted;
   for (const auto& object : readObjects(request, warnings)) {
-    const auto removed =
-        deleteObjects(state, object.kind->kind, {object.name},
-                      object.kind->namespaced ? std::optional(object.namespace_) : std::nullopt,
-                      false, errors);
+    const auto removed = deleteObjects(
+        state, object.kind->kind, {object.name},
+        object.kind->namespaced ? std::optional(object.namespace_) : std::nullopt, false, errors);
     deleted.insert(deleted.end(), removed.begin(), removed.end());
   }
   return deleted;
@@ -273,9 +272,9 @@ std::string labelObject(LabState& state, const std::string& kind, const std::str
     const std::string value = change.substr(equals + 1);
     YAML::Node labels = node["metadata"]["labels"];
     if (labels[key] && labels[key].as<std::string>() != value && !overwrite) {
-      throw std::runtime_error(fmt::format(
-          "error: '{}' already has a value ({}), and --overwrite is false", key,
-          labels[key].as<std::string>()));
+      throw std::runtime_error(
+          fmt::format("error: '{}' already has a value ({}), and --overwrite is false", key,
+                      labels[key].as<std::string>()));
     }
     node["metadata"]["labels"][key] = value;
   }

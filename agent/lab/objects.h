@@ -12,7 +12,7 @@ namespace ztls::lab {
 
 struct ApplyRequest {
   std::string text;
-  std::string sourceName;  // file name or "-"
+  std::string sourceName;                 // file name or "-"
   std::optional<std::string> namespace_;  // -n
 };
 

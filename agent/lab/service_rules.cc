@@ -1,9 +1,9 @@
 #include "lab/service_rules.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "ztls/config/loader.h"
 #include "ztls/config/store.h"

@@ -6,9 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "lab/system.h"
 

@@ -54,8 +54,7 @@ struct LabState {
   std::map<std::string, PodState> pods;
   int nextServiceAddress = 10;  // 10.96.0.N
 
-  ObjectRecord* findObject(const std::string& kind, const std::string& ns,
-                           const std::string& name);
+  ObjectRecord* findObject(const std::string& kind, const std::string& ns, const std::string& name);
   const NodeState* findNode(const std::string& name) const;
 };
 

@@ -1,8 +1,8 @@
 #include "lab/topology.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "lab/system.h"
 

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -103,6 +104,14 @@ namespace detail {
 
 NetnsScope::NetnsScope(const Netns& target) : target_(target) {
   UniqueFd original = openNamespaceFile(kThreadNetns);
+  // Already there (say, the host namespace for host listeners): no setns(), which also
+  // spares the CAP_SYS_ADMIN check.
+  struct stat here = {};
+  struct stat there = {};
+  if (::fstat(original.get(), &here) == 0 && ::fstat(target.fd(), &there) == 0 &&
+      here.st_dev == there.st_dev && here.st_ino == there.st_ino) {
+    return;
+  }
   if (::setns(target.fd(), CLONE_NEWNET) != 0) {
     throw systemError("cannot enter network namespace", target.path());
   }
@@ -110,6 +119,7 @@ NetnsScope::NetnsScope(const Netns& target) : target_(target) {
 }
 
 NetnsScope::~NetnsScope() {
+  if (original_ < 0) return;
   if (::setns(original_, CLONE_NEWNET) != 0) {
     const int error = errno;
     std::fprintf(stderr,

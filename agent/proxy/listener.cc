@@ -126,7 +126,8 @@ std::unique_ptr<Listener> Listener::adopt(asio::any_io_executor executor, int li
   if (error) return nullptr;
   try {
     std::unique_ptr<Listener> listener(new Listener(state, local));
-    asio::co_spawn(state->strand, acceptLoop(std::move(state)), asio::detached);
+    const auto strand = state->strand;
+    asio::co_spawn(strand, acceptLoop(std::move(state)), asio::detached);
     return listener;
   } catch (...) {
     error = std::make_error_code(std::errc::not_enough_memory);

@@ -112,6 +112,7 @@ asio::awaitable<void> pump(Connection& connection, Direction direction) {
     // Asio throws operation_aborted when an operation starts after cancellation.
     connection.fail(Side::kRelay, error.code());
   } catch (...) {
+    // Only allocation failures are left to get here.
     connection.fail(Side::kRelay, std::make_error_code(std::errc::not_enough_memory));
   }
 }

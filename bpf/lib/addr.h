@@ -3,22 +3,18 @@
 #define ZTLS_BPF_LIB_ADDR_H
 
 #include "vmlinux.h"
+/* libbpf's BPF-side headers use the kernel types: after vmlinux.h. */
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-static __always_inline int ztls_is_loopback4(__u32 ip)
-{
-  return (bpf_ntohl(ip) >> 24) == 127;
-}
+static __always_inline int ztls_is_loopback4(__u32 ip) { return (bpf_ntohl(ip) >> 24) == 127; }
 
-static __always_inline int ztls_is_loopback6(const __u32 ip[4])
-{
+static __always_inline int ztls_is_loopback6(const __u32 ip[4]) {
   return ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] == bpf_htonl(1);
 }
 
 /* ::ffff:a.b.c.d, which a dual-stack AF_INET6 socket uses to reach IPv4. */
-static __always_inline int ztls_is_v4mapped(const __u32 ip[4])
-{
+static __always_inline int ztls_is_v4mapped(const __u32 ip[4]) {
   return ip[0] == 0 && ip[1] == 0 && ip[2] == bpf_htonl(0xffff);
 }
 
@@ -38,16 +34,14 @@ static __always_inline int ztls_is_v4mapped(const __u32 ip[4])
     (dst)[3] = (ctx)->field[3];       \
   } while (0)
 
-static __always_inline void ztls_copy_ip6(__u32 dst[4], const __u32 src[4])
-{
+static __always_inline void ztls_copy_ip6(__u32 dst[4], const __u32 src[4]) {
   dst[0] = src[0];
   dst[1] = src[1];
   dst[2] = src[2];
   dst[3] = src[3];
 }
 
-static __always_inline int ztls_same_ip6(const __u32 a[4], const __u32 b[4])
-{
+static __always_inline int ztls_same_ip6(const __u32 a[4], const __u32 b[4]) {
   return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
 }
 

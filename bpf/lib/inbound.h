@@ -11,8 +11,7 @@
 /* Fills key with the destination; returns the verdict when the connection
  * is not to be captured, or -1 to continue. */
 static __always_inline int ztls_inbound_bypass(const struct bpf_sk_lookup* ctx,
-                                               struct ztls_inbound_key* key)
-{
+                                               struct ztls_inbound_key* key) {
   key->family = ctx->family;
   if (ctx->family == ZTLS_AF_INET) {
     key->ip[0] = ctx->local_ip4;
@@ -31,8 +30,7 @@ static __always_inline int ztls_inbound_bypass(const struct bpf_sk_lookup* ctx,
   return -1;
 }
 
-static __always_inline int ztls_inbound(struct bpf_sk_lookup* ctx)
-{
+static __always_inline int ztls_inbound(struct bpf_sk_lookup* ctx) {
   if (ctx->protocol != IPPROTO_TCP) return ztls_verdict(ZTLS_INBOUND_NOT_TCP, SK_PASS);
 
   struct ztls_inbound_key key = {};

@@ -11,6 +11,7 @@
 #define ZTLS_BPF_LIB_MAPS_H
 
 #include "vmlinux.h"
+/* libbpf's BPF-side headers and abi.h use the kernel types: after vmlinux.h. */
 #include <bpf/bpf_helpers.h>
 #include <ztls/bpf/abi.h>
 

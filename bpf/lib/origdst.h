@@ -15,14 +15,12 @@
 
 /* sockops quirks: local_port is in host order, remote_port is in network
  * order in the upper 16 bits. */
-static __always_inline __u16 ztls_remote_port(const struct bpf_sock_ops* skops)
-{
+static __always_inline __u16 ztls_remote_port(const struct bpf_sock_ops* skops) {
   return (__u16)bpf_ntohl(skops->remote_port);
 }
 
 static __always_inline void ztls_flow_local(const struct bpf_sock_ops* skops,
-                                            struct ztls_flow_key* key)
-{
+                                            struct ztls_flow_key* key) {
   key->port = bpf_htons((__u16)skops->local_port);
   if (skops->family == ZTLS_AF_INET) {
     key->family = ZTLS_AF_INET;
@@ -42,15 +40,13 @@ static __always_inline void ztls_flow_local(const struct bpf_sock_ops* skops,
 
 /* Only redirected sockets need the close notification that frees a parked
  * entry whose connect failed (agent not listening). */
-static __always_inline void ztls_origdst_on_connect(struct bpf_sock_ops* skops)
-{
+static __always_inline void ztls_origdst_on_connect(struct bpf_sock_ops* skops) {
   __u64 cookie = bpf_get_socket_cookie(skops);
   if (!bpf_map_lookup_elem(&orig_dst_by_cookie, &cookie)) return;
   bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags | BPF_SOCK_OPS_STATE_CB_FLAG);
 }
 
-static __always_inline void ztls_origdst_on_close(struct bpf_sock_ops* skops)
-{
+static __always_inline void ztls_origdst_on_close(struct bpf_sock_ops* skops) {
   if (skops->args[1] != BPF_TCP_CLOSE) return;
   __u64 cookie = bpf_get_socket_cookie(skops);
   bpf_map_delete_elem(&orig_dst_by_cookie, &cookie);
@@ -59,8 +55,7 @@ static __always_inline void ztls_origdst_on_close(struct bpf_sock_ops* skops)
 /* A connection to the outbound port on loopback from an enrolled namespace
  * that has no parked entry was redirected but lost its destination (LRU
  * eviction under pressure); the agent will have to refuse it. */
-static __always_inline int ztls_looks_redirected(struct bpf_sock_ops* skops, __u64 netns)
-{
+static __always_inline int ztls_looks_redirected(struct bpf_sock_ops* skops, __u64 netns) {
   const struct ztls_enrollment* enrollment = bpf_map_lookup_elem(&enrolled_netns, &netns);
   if (!enrollment || ztls_remote_port(skops) != enrollment->outbound_port) return 0;
   if (skops->family == ZTLS_AF_INET) return skops->remote_ip4 == ZTLS_LOOPBACK4_BE;
@@ -69,8 +64,7 @@ static __always_inline int ztls_looks_redirected(struct bpf_sock_ops* skops, __u
   return ztls_is_loopback6(ip) || (ztls_is_v4mapped(ip) && ip[3] == ZTLS_LOOPBACK4_BE);
 }
 
-static __always_inline void ztls_origdst_on_established(struct bpf_sock_ops* skops)
-{
+static __always_inline void ztls_origdst_on_established(struct bpf_sock_ops* skops) {
   __u64 cookie = bpf_get_socket_cookie(skops);
   __u64 netns = bpf_get_netns_cookie(skops);
   const struct ztls_addr* parked = bpf_map_lookup_elem(&orig_dst_by_cookie, &cookie);
@@ -89,8 +83,7 @@ static __always_inline void ztls_origdst_on_established(struct bpf_sock_ops* sko
   bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags & ~BPF_SOCK_OPS_STATE_CB_FLAG);
 }
 
-static __always_inline void ztls_origdst(struct bpf_sock_ops* skops)
-{
+static __always_inline void ztls_origdst(struct bpf_sock_ops* skops) {
   switch (skops->op) {
     case BPF_SOCK_OPS_TCP_CONNECT_CB:
       ztls_origdst_on_connect(skops);

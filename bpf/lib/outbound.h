@@ -9,15 +9,13 @@
 #include "lib/addr.h"
 #include "lib/verdict.h"
 
-static __always_inline int ztls_is_tcp(const struct bpf_sock_addr* ctx)
-{
+static __always_inline int ztls_is_tcp(const struct bpf_sock_addr* ctx) {
   /* MPTCP needs no case of its own: the hook sees its TCP subflow. */
   return ctx->type == SOCK_STREAM && ctx->protocol == IPPROTO_TCP;
 }
 
 static __always_inline const struct ztls_enrollment* ztls_outbound_enrollment(
-    struct bpf_sock_addr* ctx)
-{
+    struct bpf_sock_addr* ctx) {
   __u64 netns = bpf_get_netns_cookie(ctx);
   const struct ztls_enrollment* enrollment = bpf_map_lookup_elem(&enrolled_netns, &netns);
   if (!enrollment || !(enrollment->flags & ZTLS_ENROLL_OUTBOUND)) return 0;
@@ -29,8 +27,7 @@ static __always_inline const struct ztls_enrollment* ztls_outbound_enrollment(
  * destination cannot be recorded: letting the connect through unrewritten
  * would be a bypass, rewriting it would leave the agent unable to forward. */
 static __always_inline int ztls_outbound_park(struct bpf_sock_addr* ctx,
-                                              const struct ztls_addr* original)
-{
+                                              const struct ztls_addr* original) {
   __u64 cookie = bpf_get_socket_cookie(ctx);
   if (bpf_map_update_elem(&orig_dst_by_cookie, &cookie, original, BPF_ANY)) {
     ztls_count(ZTLS_OUTBOUND_STATE_FULL);
@@ -40,8 +37,7 @@ static __always_inline int ztls_outbound_park(struct bpf_sock_addr* ctx,
   return 1;
 }
 
-static __always_inline int ztls_connect4(struct bpf_sock_addr* ctx)
-{
+static __always_inline int ztls_connect4(struct bpf_sock_addr* ctx) {
   if (!ztls_is_tcp(ctx)) return ztls_verdict(ZTLS_OUTBOUND_NOT_TCP, 1);
   __u32 ip = ctx->user_ip4;
   if (ztls_is_loopback4(ip)) return ztls_verdict(ZTLS_OUTBOUND_LOOPBACK, 1);
@@ -57,8 +53,7 @@ static __always_inline int ztls_connect4(struct bpf_sock_addr* ctx)
   return 1;
 }
 
-static __always_inline int ztls_connect6(struct bpf_sock_addr* ctx)
-{
+static __always_inline int ztls_connect6(struct bpf_sock_addr* ctx) {
   if (!ztls_is_tcp(ctx)) return ztls_verdict(ZTLS_OUTBOUND_NOT_TCP, 1);
   __u32 ip[4];
   ZTLS_CTX_IP6(ip, ctx, user_ip6);

@@ -37,7 +37,9 @@ struct ztls_addr {
 };
 
 /* enrolled_netns: key = network-namespace cookie (__u64). Present means the
- * pod living in that namespace is captured; outbound connects are redirected. */
+ * pod living in that namespace is captured; its outbound connects are
+ * redirected when flags has ZTLS_ENROLL_OUTBOUND. (Inbound capture is the
+ * sk_lookup link attached to the namespace, not this entry.) */
 struct ztls_enrollment {
   __u32 flags; /* ZTLS_ENROLL_* */
   __u16 outbound_port; /* host byte order; ZTLS_OUTBOUND_PORT unless overridden */

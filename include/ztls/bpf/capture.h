@@ -80,7 +80,7 @@ class Capture {
   // capture of the whole node.
   static void removePins(const std::filesystem::path& pinDir);
 
-  struct State;
+  struct State;  // agent/bpf/capture_state.h
 
  private:
   explicit Capture(std::unique_ptr<State> state);

@@ -19,7 +19,8 @@ class Listener {
 
   // Takes ownership of listeningFd whatever happens and starts accepting on executor.
   // Returns nullptr with `error` set when the fd is not a listening TCP socket. `counters`
-  // must outlive the listener and every connection it accepted.
+  // must outlive the listener and every connection it accepted; the listener must be
+  // destroyed before the executor's io_context.
   static std::unique_ptr<Listener> adopt(asio::any_io_executor executor, int listeningFd,
                                          Handler handler, RelayCounters& counters,
                                          std::error_code& error);
@@ -35,6 +36,7 @@ class Listener {
 
   asio::ip::tcp::endpoint localEndpoint() const { return localEndpoint_; }
 
+  // Shared by the listener, its accept loop and every connection; defined in listener.cc.
   struct State;
 
  private:
