@@ -129,6 +129,10 @@ NetConf parseNetConf(const std::string& text, std::string& acceptedVersion) {
   conf.agentTimeout = agentTimeout(config);
   conf.failOpenForNamespaces = failOpenNamespaces(config);
   conf.nodeName = optionalString(config, "nodeName", "");
+  conf.clusterConfig = optionalString(config, "clusterConfig", "");
+  if (!conf.clusterConfig.empty() && conf.clusterConfig.front() != '/') {
+    invalid("clusterConfig \"" + conf.clusterConfig + "\" must be an absolute path");
+  }
   conf.cgroupPath = runtimeCgroupPath(config);
   if (const auto prev = config.find("prevResult"); prev != config.end() && !prev->is_null()) {
     if (!prev->is_object()) invalid("prevResult must be an object");

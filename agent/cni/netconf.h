@@ -5,6 +5,8 @@
 //   agentTimeoutSeconds    optional, default 10; bounds each call to the agent
 //   failOpenForNamespaces  optional, default []; see the README in this folder
 //   nodeName               optional; passed to the agent, which otherwise uses its own
+//   clusterConfig          optional; standalone mode's cluster config directory, read only
+//                          when the agent is unreachable, to let pods outside the mesh start
 // Runtime-filled: runtimeConfig.cgroupPath (the "cgroupPath" capability).
 #pragma once
 
@@ -29,6 +31,7 @@ struct NetConf {
   std::chrono::milliseconds agentTimeout{10000};
   std::vector<std::string> failOpenForNamespaces;
   std::string nodeName;
+  std::string clusterConfig;
   std::string cgroupPath;  // from runtimeConfig; empty when the runtime passed none
   std::optional<Json> prevResult;
 };

@@ -198,12 +198,21 @@ void Cluster::reconcile(std::vector<std::string>& log) {
     if (!wanted.contains(key)) stale.push_back(pod);
   }
   for (const auto& pod : stale) deletePod(pod, log);
+  // A pod that cannot start does not stop the others, nor the Service rules; like a
+  // kubelet, the next reconcile tries it again.
+  std::string failures;
   for (const auto& pod : desired) {
-    if (!state_.pods.contains(pod.namespace_ + "/" + pod.name)) createPod(pod, log);
+    if (state_.pods.contains(pod.namespace_ + "/" + pod.name)) continue;
+    try {
+      createPod(pod, log);
+    } catch (const std::exception& error) {
+      failures += std::string(failures.empty() ? "" : "\n") + error.what();
+    }
   }
   writeServiceRules();
   writeHostsFiles();
   writeClusterConfig();
+  if (!failures.empty()) throw std::runtime_error(failures);
 }
 
 void Cluster::createPod(const DesiredPod& desired, std::vector<std::string>& log) {
@@ -288,7 +297,7 @@ void Cluster::waitUntilListening(const PodState& pod,
   }
 }
 
-void Cluster::deletePod(const PodState& pod, std::vector<std::string>& log) {
+void Cluster::deletePod(PodState pod, std::vector<std::string>& log) {
   const auto cgroup = paths_.podCgroup(pod.node, pod.namespace_, pod.name);
   destroyCgroupTree(cgroup);
   for (const pid_t pid : pod.pids) stopProcess(pid, 500);
@@ -329,6 +338,13 @@ std::string Cluster::clusterYaml() const {
     auto found = podNodes.find(key);
     if (found == podNodes.end()) continue;
     YAML::Node node = YAML::Clone(found->second);
+    for (const auto& [label, value] : pod.labelChanges) {
+      if (value) {
+        node["metadata"]["labels"][label] = *value;
+      } else if (node["metadata"]["labels"]) {
+        node["metadata"]["labels"].remove(label);
+      }
+    }
     const NodeState* node_state = state_.findNode(pod.node);
     node["metadata"]["creationTimestamp"] = timestampOf(pod.created);
     node["spec"]["nodeName"] = pod.node;

@@ -38,7 +38,7 @@ class Cluster {
   struct DesiredPod;
   std::vector<DesiredPod> desiredPods() const;
   void createPod(const DesiredPod& desired, std::vector<std::string>& log);
-  void deletePod(const PodState& pod, std::vector<std::string>& log);
+  void deletePod(PodState pod, std::vector<std::string>& log);  // by value: it erases the entry
   std::string placePod(const DesiredPod& desired) const;
   void writeServiceRules() const;
   void writeHostsFiles() const;

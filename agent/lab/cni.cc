@@ -87,7 +87,9 @@ nlohmann::json nodeNetworkConfig(const LabPaths& paths, const NodeState& node) {
               {"ranges", {{{{"subnet", node.podCidr()}, {"gateway", node.podGateway()}}}}},
               {"routes", {{{"dst", "0.0.0.0/0"}}}},
               {"dataDir", paths.ipamDir(node.name).string()}}}},
-           {{"type", "ztls-cni"}, {"agentSocket", paths.agentSocket(node.name).string()}},
+           {{"type", "ztls-cni"},
+            {"agentSocket", paths.agentSocket(node.name).string()},
+            {"clusterConfig", paths.configDir().string()}},
        }},
   };
 }

@@ -129,6 +129,24 @@ const PodState* resolvePod(const LabState& state, const std::string& ns, const s
   return &found->second;
 }
 
+// A pod a Deployment made keeps its own labels; changing them does not touch the
+// Deployment (so the pod is not re-created), as in Kubernetes.
+std::string labelGeneratedPod(PodState& pod, const std::vector<std::string>& changes) {
+  for (const auto& change : changes) {
+    if (!change.empty() && change.back() == '-') {
+      pod.labelChanges[change.substr(0, change.size() - 1)] = std::nullopt;
+      continue;
+    }
+    const auto equals = change.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      throw std::runtime_error(fmt::format(
+          "error: invalid label \"{}\": expected KEY=VALUE, or KEY- to remove it", change));
+    }
+    pod.labelChanges[change.substr(0, equals)] = change.substr(equals + 1);
+  }
+  return "pod/" + pod.name + " labeled";
+}
+
 }  // namespace
 
 int commandUp(const LabContext& context, int nodes) {
@@ -288,7 +306,12 @@ int commandLabel(const LabContext& context, const std::string& resource, const s
   const std::string kind = kindForResource(resource);
   ClusterLock lock(context.paths);
   LabState state = loadState(context.paths);
-  std::cout << labelObject(state, kind, ns, name, changes, overwrite) << '\n';
+  const auto generated = state.pods.find(ns + "/" + name);
+  if (kind == "Pod" && generated != state.pods.end() && !generated->second.owner.empty()) {
+    std::cout << labelGeneratedPod(generated->second, changes) << '\n';
+  } else {
+    std::cout << labelObject(state, kind, ns, name, changes, overwrite) << '\n';
+  }
   return reconcileAndSave(context, state);
 }
 

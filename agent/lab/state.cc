@@ -28,6 +28,18 @@ const NodeState* LabState::findNode(const std::string& name) const {
   return nullptr;
 }
 
+namespace {
+
+nlohmann::json labelChanges(const PodState& pod) {
+  nlohmann::json changes = nlohmann::json::object();
+  for (const auto& [label, value] : pod.labelChanges) {
+    changes[label] = value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  }
+  return changes;
+}
+
+}  // namespace
+
 bool stateExists(const LabPaths& paths) { return std::filesystem::exists(paths.stateFile()); }
 
 LabState loadState(const LabPaths& paths) {
@@ -59,6 +71,11 @@ LabState loadState(const LabPaths& paths) {
     entry.ip = pod.at("ip").get<std::string>();
     entry.pids = pod.at("pids").get<std::vector<pid_t>>();
     entry.created = pod.at("created").get<long long>();
+    const nlohmann::json labelChanges = pod.value("labelChanges", nlohmann::json::object());
+    for (const auto& [label, value] : labelChanges.items()) {
+      entry.labelChanges[label] =
+          value.is_null() ? std::nullopt : std::optional(value.get<std::string>());
+    }
     state.pods.emplace(entry.key(), entry);
   }
   return state;
@@ -90,7 +107,8 @@ void saveState(const LabPaths& paths, const LabState& state) {
                             {"containerId", pod.containerId},
                             {"ip", pod.ip},
                             {"pids", pod.pids},
-                            {"created", pod.created}});
+                            {"created", pod.created},
+                            {"labelChanges", labelChanges(pod)}});
   }
   writeFileAtomic(paths.stateFile(), json.dump(2) + "\n");
 }

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct PodState {
   std::string ip;
   std::vector<pid_t> pids;
   long long created = 0;  // unix seconds
+  // `label pod` on a pod a Deployment made: kept with the pod, not its template, as in
+  // Kubernetes. Values are labels to set; an empty optional removes the label.
+  std::map<std::string, std::optional<std::string>> labelChanges;
   std::string key() const { return namespace_ + "/" + name; }
 };
 

@@ -80,6 +80,18 @@ class WalkthroughLab : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
+    // Stop the agents first so that sanitizer reports written at exit (leaks) land in
+    // their logs before `down` removes them.
+    lab_->run("agent stop");
+    for (const auto& node : kNodes) {
+      std::ifstream log("/run/ztls-lab/" + lab_->cluster() + "/nodes/" + node + "/agent.log");
+      const std::string text((std::istreambuf_iterator<char>(log)),
+                             std::istreambuf_iterator<char>());
+      for (const char* marker : {"Sanitizer", "runtime error:"}) {
+        EXPECT_EQ(text.find(marker), std::string::npos) << "ztls-agent on " << node << ":\n"
+                                                        << text;
+      }
+    }
     const Outcome outcome = lab_->run("down");
     EXPECT_EQ(outcome.exitCode, 0) << outcome.output;
     delete lab_;
@@ -284,6 +296,96 @@ print("match" if reply.decode() == expected else f"mismatch: sent {expected}, si
   EXPECT_EQ(witness(*lab_).relayed - before.relayed, 2u) << "both agents should have relayed it";
   std::filesystem::remove(script);
   std::filesystem::remove(std::filesystem::temp_directory_path() / "ztls-e2e-sink.yaml");
+}
+
+}  // namespace
+}  // namespace ztls::e2e
+
+namespace ztls::e2e {
+namespace {
+
+bool capturedOnSomeNode(const Lab& lab, const std::string& ns, const std::string& app) {
+  for (const auto& node : kNodes) {
+    const nlohmann::json listed = lab.agentWorkloads(node);
+    for (const auto& workload : listed["workloads"]) {
+      if (workload["namespace"] == ns &&
+          workload["name"].get<std::string>().rfind(app + "-", 0) == 0) {
+        return workload["captured"].get<bool>();
+      }
+    }
+  }
+  return false;
+}
+
+bool waitForCapture(const Lab& lab, const std::string& ns, const std::string& app, bool wanted) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    if (capturedOnSomeNode(lab, ns, app) == wanted) return true;
+    usleep(100000);
+  }
+  return false;
+}
+
+TEST_F(WalkthroughLab, APodLabelledNoneLeavesTheMeshWithoutRestarting) {
+  const std::string pod =
+      lab_->must("get pod -l app=httpbin -n foo -o jsonpath={.items..metadata.name}");
+  ASSERT_FALSE(pod.empty());
+  lab_->must("label pod " + pod + " -n foo istio.io/dataplane-mode=none");
+  EXPECT_TRUE(waitForCapture(*lab_, "foo", "httpbin", false));
+  EXPECT_EQ(lab_->must("get pod -l app=httpbin -n foo -o jsonpath={.items..metadata.name}"), pod)
+      << "labelling must not re-create the pod";
+  const Witness before = witness(*lab_);
+  EXPECT_EQ(lab_->curlStatus("legacy", "foo").first, "200");
+  EXPECT_EQ(witness(*lab_).steered, before.steered) << "an opted-out pod is not steered";
+
+  lab_->must("label pod " + pod + " -n foo istio.io/dataplane-mode-");
+  EXPECT_TRUE(waitForCapture(*lab_, "foo", "httpbin", true));
+  const Witness again = witness(*lab_);
+  EXPECT_EQ(lab_->curlStatus("legacy", "foo").first, "200");
+  EXPECT_EQ(witness(*lab_).steered - again.steered, 1u);
+}
+
+TEST_F(WalkthroughLab, ExecPassesStdinThroughAndReturnsTheCommandsExitCode) {
+  const Outcome echoed =
+      shell("printf 'through the pod' | " + std::string(ZTLS_LAB_PATH) + " --cluster " +
+            lab_->cluster() + " exec -n foo deploy/sleep -- cat");
+  EXPECT_EQ(echoed.exitCode, 0);
+  EXPECT_EQ(echoed.output, "through the pod");
+  EXPECT_EQ(lab_->run("exec -n foo deploy/sleep -- sh -c 'exit 42'").exitCode, 42);
+  const Outcome hosts =
+      lab_->run("exec -n foo deploy/sleep -- getent hosts httpbin.bar.svc.cluster.local");
+  EXPECT_NE(hosts.output.find("10.96."), std::string::npos) << hosts.output;
+}
+
+TEST_F(WalkthroughLab, AMeshPodCannotStartWhileItsNodeAgentIsDown) {
+  lab_->must("agent stop node1");
+  const std::string manifest = R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: late
+spec:
+  selector:
+    matchLabels: {app: late}
+  template:
+    metadata:
+      labels: {app: late}
+    spec:
+      nodeName: node1
+      containers:
+      - name: late
+        image: curlimages/curl
+        command: ["/bin/sleep", "infinity"]
+)";
+  const Outcome refused = shell("printf '%s' '" + manifest + "' | " + std::string(ZTLS_LAB_PATH) +
+                                " --cluster " + lab_->cluster() + " apply -n foo -f -");
+  EXPECT_NE(refused.exitCode, 0) << refused.output;
+  EXPECT_NE(refused.output.find("ztls-cni"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("is ztls-agent running?"), std::string::npos) << refused.output;
+  lab_->must("agent start node1");
+  lab_->must("delete deployment late -n foo");
+  for (const auto& from : {"foo", "legacy"}) {
+    EXPECT_EQ(lab_->curlStatus(from, "foo").first, "200") << "after the agent came back";
+  }
 }
 
 }  // namespace

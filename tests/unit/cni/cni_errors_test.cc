@@ -1,5 +1,7 @@
 // Failures: no agent, bad environment, bad stdin. Every one is a CNI error result on
 // stdout with a non-zero exit, except DEL, which must always succeed.
+#include <fstream>
+
 #include "cni_fixture.h"
 
 namespace ztls::test {
@@ -129,6 +131,62 @@ TEST_F(CniTest, AddWithoutPrevResultIsCode7) {
   conf.erase("prevResult");
   expectCniError(this->run(env("ADD"), conf), 7, "prevResult");
   EXPECT_TRUE(backend_.added.empty());
+}
+
+}  // namespace
+}  // namespace ztls::test
+
+namespace ztls::test {
+namespace {
+
+// Standalone mode: without an agent, the cluster config decides who may start.
+class CniClusterConfigTest : public CniTest {
+ protected:
+  Json configWithCluster(const std::string& yaml) {
+    const std::filesystem::path file = clusterDir_ / "cluster.yaml";
+    std::ofstream(file) << yaml;
+    Json conf = config();
+    conf["clusterConfig"] = file.parent_path().string();
+    return conf;
+  }
+  TempDir clusterDir_;
+};
+
+constexpr const char* kCluster = R"(
+apiVersion: v1
+kind: Namespace
+metadata: {name: legacy}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: foo, labels: {istio.io/dataplane-mode: ambient}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: httpbin-7d9c8f5b6-x2x4k, namespace: legacy}
+spec: {containers: [{name: httpbin, image: httpbin}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: httpbin-7d9c8f5b6-x2x4k, namespace: foo}
+spec: {containers: [{name: httpbin, image: httpbin}]}
+)";
+
+TEST_F(CniClusterConfigTest, APodOutsideTheMeshStartsWithoutTheAgent) {
+  const PluginRun run = this->run(env("ADD", "legacy"), configWithCluster(kCluster));
+  EXPECT_EQ(run.exitCode, 0) << run.out << run.err;
+  EXPECT_EQ(run.json(), bridgeResult());
+  EXPECT_NE(run.err.find("outside the mesh"), std::string::npos) << run.err;
+}
+
+TEST_F(CniClusterConfigTest, AMeshPodStillFailsWithoutTheAgent) {
+  expectCniError(this->run(env("ADD", "foo"), configWithCluster(kCluster)), 11,
+                 "is ztls-agent running?");
+}
+
+TEST_F(CniClusterConfigTest, AnUnknownPodStillFailsWithoutTheAgent) {
+  expectCniError(this->run(env("ADD", "bar"), configWithCluster(kCluster)), 11,
+                 "is ztls-agent running?");
 }
 
 }  // namespace
