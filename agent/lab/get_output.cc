@@ -13,11 +13,27 @@
 namespace ztls::lab {
 namespace {
 
-nlohmann::json toJson(const YAML::Node& node) {
+// Maps whose values Kubernetes defines as strings, however they look: the stored YAML
+// may have lost the quotes of `version: "1"` when the lab re-emitted it.
+bool holdsStringValues(const std::string& key) {
+  return key == "labels" || key == "annotations" || key == "matchLabels" || key == "nodeSelector" ||
+         key == "selector";
+}
+
+bool isInteger(const std::string& text) {
+  const std::size_t start = !text.empty() && text[0] == '-' ? 1 : 0;
+  return text.size() > start && text.size() - start <= 18 &&
+         text.find_first_not_of("0123456789", start) == std::string::npos;
+}
+
+nlohmann::json toJson(const YAML::Node& node, bool stringsOnly = false) {
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       nlohmann::json object = nlohmann::json::object();
-      for (const auto& entry : node) object[entry.first.as<std::string>()] = toJson(entry.second);
+      for (const auto& entry : node) {
+        const std::string key = entry.first.as<std::string>();
+        object[key] = toJson(entry.second, stringsOnly || holdsStringValues(key));
+      }
       return object;
     }
     case YAML::NodeType::Sequence: {
@@ -27,16 +43,10 @@ nlohmann::json toJson(const YAML::Node& node) {
     }
     case YAML::NodeType::Scalar: {
       const std::string text = node.Scalar();
-      if (node.Tag() == "!") return text;  // quoted in the source: always a string
+      if (stringsOnly || node.Tag() == "!") return text;  // "!" = quoted in the source
       if (text == "true" || text == "false") return text == "true";
       if (text == "null" || text == "~") return nullptr;
-      if (!text.empty() && text.find_first_not_of("-0123456789") == std::string::npos &&
-          text != "-") {
-        try {
-          return std::stoll(text);
-        } catch (const std::exception&) {
-        }
-      }
+      if (isInteger(text)) return std::stoll(text);
       return text;
     }
     default:
@@ -295,6 +305,10 @@ std::string evaluateJsonPath(const nlohmann::json& document, const std::string& 
         if (index == "*") {
           for (const auto& child : node) indexed.push_back(child);
         } else {
+          if (!isInteger(index)) {
+            throw std::runtime_error("error: jsonpath index \"" + index +
+                                     "\" is not a number or *");
+          }
           const long position = std::stol(index);
           const long size = static_cast<long>(node.size());
           const long resolved = position < 0 ? size + position : position;

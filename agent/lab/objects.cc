@@ -70,10 +70,41 @@ bool namespaceExists(const LabState& state, const std::string& ns,
          std::any_of(pending.begin(), pending.end(), isIt);
 }
 
-std::string allocateClusterIp(LabState& state) {
-  if (state.nextServiceAddress > 65000) throw std::runtime_error("out of cluster IPs");
-  const int n = state.nextServiceAddress++;
-  return fmt::format("10.96.{}.{}", n / 256, n % 256);
+// The next free address of 10.96.0.0/16, skipping those Services chose themselves.
+std::string allocateClusterIp(LabState& state, const std::vector<std::string>& taken) {
+  while (state.nextServiceAddress <= 65000) {
+    const int n = state.nextServiceAddress++;
+    const std::string address = fmt::format("10.96.{}.{}", n / 256, n % 256);
+    if (std::find(taken.begin(), taken.end(), address) == taken.end()) return address;
+  }
+  throw std::runtime_error("out of cluster IPs in 10.96.0.0/16");
+}
+
+std::vector<std::string> clusterIpsInUse(const LabState& state,
+                                         const std::vector<YAML::Node>& incoming) {
+  std::vector<std::string> taken;
+  for (const auto& record : state.objects) {
+    if (record.kind != "Service") continue;
+    const YAML::Node service = YAML::Load(record.yaml);
+    if (service["spec"]["clusterIP"])
+      taken.push_back(service["spec"]["clusterIP"].as<std::string>());
+  }
+  for (const auto& node : incoming) {
+    if (node["kind"].as<std::string>("") == "Service" && node["spec"]["clusterIP"]) {
+      taken.push_back(node["spec"]["clusterIP"].as<std::string>());
+    }
+  }
+  return taken;
+}
+
+// A `kind: List` (what `get -o yaml` prints) stands for its items.
+void flattenLists(const YAML::Node& document, std::vector<YAML::Node>& out) {
+  if (!document.IsMap()) return;
+  if (document["kind"].as<std::string>("") == "List" && document["items"].IsSequence()) {
+    for (const auto& item : document["items"]) flattenLists(item, out);
+    return;
+  }
+  out.push_back(document);
 }
 
 // The documents the ztls loader accepted, as raw YAML with their kind and names.
@@ -103,14 +134,16 @@ std::vector<RawObject> readObjects(const ApplyRequest& request,
   if (!errors.empty()) throw std::runtime_error(errors + "nothing was applied");
 
   std::vector<RawObject> objects;
-  for (YAML::Node document : YAML::LoadAll(request.text)) {
-    if (!document.IsMap()) continue;
+  std::vector<YAML::Node> documents;
+  for (const YAML::Node& document : YAML::LoadAll(request.text)) flattenLists(document, documents);
+  for (YAML::Node document : documents) {
     const KindInfo* kind = findKind(document["kind"].as<std::string>(""));
     if (kind == nullptr) continue;  // the loader already warned about it
     RawObject object{kind, "", document["metadata"]["name"].as<std::string>(""), document};
     if (kind->namespaced) {
-      object.namespace_ =
-          document["metadata"]["namespace"].as<std::string>(request.namespace_.value_or("default"));
+      // An empty namespace field means "not given", as for kubectl.
+      object.namespace_ = document["metadata"]["namespace"].as<std::string>("");
+      if (object.namespace_.empty()) object.namespace_ = request.namespace_.value_or("default");
       document["metadata"]["namespace"] = object.namespace_;
     }
     objects.push_back(std::move(object));
@@ -137,10 +170,11 @@ std::string kindForResource(const std::string& resource) {
   std::string lower = resource;
   std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
   for (const auto& info : kinds()) {
+    const auto dot = info.qualified.find('.');
+    const std::string group = dot == std::string::npos ? "" : info.qualified.substr(dot);
     for (const auto& name : info.names) {
-      if (lower == name || lower == info.qualified || lower.rfind(name + ".", 0) == 0) {
-        return info.kind;
-      }
+      // "peerauthentications.security.istio.io" names the group; "pods.metrics.k8s.io" does not.
+      if (lower == name || (!group.empty() && lower == name + group)) return info.kind;
     }
   }
   throw std::runtime_error(
@@ -172,6 +206,9 @@ std::vector<std::string> applyObjects(LabState& state, const ApplyRequest& reque
     }
   }
 
+  std::vector<YAML::Node> incoming;
+  for (const auto& object : objects) incoming.push_back(object.node);
+  const std::vector<std::string> takenClusterIps = clusterIpsInUse(state, incoming);
   std::vector<std::string> lines;
   for (const auto& object : objects) {
     YAML::Node node = YAML::Clone(object.node);
@@ -184,7 +221,7 @@ std::vector<std::string> applyObjects(LabState& state, const ApplyRequest& reque
     if (object.kind->kind == "Service" && !node["spec"]["clusterIP"]) {
       node["spec"]["clusterIP"] = existing && previous["spec"]["clusterIP"]
                                       ? previous["spec"]["clusterIP"].as<std::string>()
-                                      : allocateClusterIp(state);
+                                      : allocateClusterIp(state, takenClusterIps);
     }
     const std::string yaml = emit(node);
     const std::string resource = qualifiedResource(object.kind->kind) + "/" + object.name;
