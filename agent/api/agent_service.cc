@@ -70,4 +70,13 @@ grpc::Status AgentService::GetStatus(grpc::ServerContext*, const pb::GetStatusRe
   return guarded([&] { *response = toProto(backend_.status()); });
 }
 
+grpc::Status AgentService::ListConnections(grpc::ServerContext*, const pb::ListConnectionsRequest*,
+                                           pb::ListConnectionsResponse* response) {
+  return guarded([&] {
+    for (const ConnectionInfo& connection : backend_.listConnections()) {
+      toProto(connection, *response->add_connections());
+    }
+  });
+}
+
 }  // namespace ztls::api

@@ -22,6 +22,9 @@ class AgentService final : public ::ztls::agent::v1::Agent::Service {
   grpc::Status GetStatus(grpc::ServerContext* context,
                          const ::ztls::agent::v1::GetStatusRequest* request,
                          ::ztls::agent::v1::GetStatusResponse* response) override;
+  grpc::Status ListConnections(grpc::ServerContext* context,
+                               const ::ztls::agent::v1::ListConnectionsRequest* request,
+                               ::ztls::agent::v1::ListConnectionsResponse* response) override;
 
  private:
   AgentBackend& backend_;

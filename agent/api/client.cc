@@ -114,6 +114,15 @@ std::vector<Workload> AgentClient::listWorkloads(const std::string& namespace_) 
   return workloads;
 }
 
+std::vector<ConnectionInfo> AgentClient::listConnections() {
+  const auto response = impl_->call<pb::ListConnectionsRequest, pb::ListConnectionsResponse>(
+      "ListConnections", &pb::Agent::Stub::ListConnections, pb::ListConnectionsRequest{});
+  std::vector<ConnectionInfo> connections;
+  for (const auto& connection : response.connections())
+    connections.push_back(fromProto(connection));
+  return connections;
+}
+
 AgentStatus AgentClient::status() {
   return fromProto(impl_->call<pb::GetStatusRequest, pb::GetStatusResponse>(
       "GetStatus", &pb::Agent::Stub::GetStatus, pb::GetStatusRequest{}));

@@ -138,4 +138,48 @@ AgentStatus fromProto(const pb::GetStatusResponse& in) {
           .problems = toVector(in.problems())};
 }
 
+namespace {
+
+void toProto(const ConnectionEndpoint& in, pb::ConnectionEndpoint& out) {
+  out.set_address(in.address);
+  out.set_workload(in.workload);
+  out.set_identity(in.identity);
+}
+
+ConnectionEndpoint fromProto(const pb::ConnectionEndpoint& in) {
+  return {in.address(), in.workload(), in.identity()};
+}
+
+}  // namespace
+
+void toProto(const ConnectionInfo& in, pb::Connection& out) {
+  out.set_id(in.id);
+  out.set_direction(in.direction);
+  toProto(in.source, *out.mutable_source());
+  toProto(in.destination, *out.mutable_destination());
+  out.set_security(in.security);
+  out.set_bytes_sent(in.bytesSent);
+  out.set_bytes_received(in.bytesReceived);
+  out.set_decision(in.decision);
+  out.set_reason(in.reason);
+  out.set_age_ms(in.ageMs);
+  out.set_relay(in.relay);
+}
+
+ConnectionInfo fromProto(const pb::Connection& in) {
+  ConnectionInfo out;
+  out.id = in.id();
+  out.direction = in.direction();
+  out.source = fromProto(in.source());
+  out.destination = fromProto(in.destination());
+  out.security = in.security();
+  out.bytesSent = in.bytes_sent();
+  out.bytesReceived = in.bytes_received();
+  out.decision = in.decision();
+  out.reason = in.reason();
+  out.ageMs = in.age_ms();
+  out.relay = in.relay();
+  return out;
+}
+
 }  // namespace ztls::api

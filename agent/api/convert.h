@@ -22,5 +22,7 @@ Workload fromProto(const pb::Workload& in);
 
 pb::GetStatusResponse toProto(const AgentStatus& in);
 AgentStatus fromProto(const pb::GetStatusResponse& in);
+void toProto(const ConnectionInfo& in, pb::Connection& out);
+ConnectionInfo fromProto(const pb::Connection& in);
 
 }  // namespace ztls::api

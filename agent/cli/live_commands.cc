@@ -88,6 +88,67 @@ int runWorkloads(const LiveOptions& options, std::ostream& out, std::ostream& er
   }
 }
 
+namespace {
+
+nlohmann::json endpointJson(const api::ConnectionEndpoint& endpoint) {
+  const auto orNull = [](const std::string& value) {
+    return value.empty() ? nlohmann::json(nullptr) : nlohmann::json(value);
+  };
+  return {{"address", endpoint.address},
+          {"workload", orNull(endpoint.workload)},
+          {"identity", orNull(endpoint.identity)}};
+}
+
+std::string endpointText(const api::ConnectionEndpoint& endpoint) {
+  std::string text = endpoint.workload.empty() ? endpoint.address
+                                               : endpoint.workload + " (" + endpoint.address + ")";
+  if (!endpoint.identity.empty()) text += " " + endpoint.identity;
+  return text;
+}
+
+}  // namespace
+
+int runConnections(const LiveOptions& options, std::ostream& out, std::ostream& err) {
+  if (!validOutput(options, err)) return 2;
+  try {
+    api::AgentClient client(options.socket);
+    const auto connections = client.listConnections();
+    if (options.output == "json") {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& connection : connections) {
+        list.push_back({{"id", connection.id},
+                        {"direction", connection.direction},
+                        {"source", endpointJson(connection.source)},
+                        {"destination", endpointJson(connection.destination)},
+                        {"security", connection.security},
+                        {"bytesSent", connection.bytesSent},
+                        {"bytesReceived", connection.bytesReceived},
+                        {"decision", connection.decision},
+                        {"reason", connection.reason},
+                        {"ageMs", connection.ageMs},
+                        {"relay", connection.relay}});
+      }
+      out << nlohmann::json{{"connections", list}}.dump(2) << '\n';
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows{{"ID", "DIRECTION", "SOURCE", "DESTINATION",
+                                                "SECURITY", "SENT", "RECEIVED", "AGE", "REASON"}};
+    for (const auto& connection : connections) {
+      rows.push_back({std::to_string(connection.id), connection.direction,
+                      endpointText(connection.source), endpointText(connection.destination),
+                      connection.security, std::to_string(connection.bytesSent),
+                      std::to_string(connection.bytesReceived),
+                      fmt::format("{:.1f}s", static_cast<double>(connection.ageMs) / 1000.0),
+                      connection.reason});
+    }
+    printTable(rows, out);
+    return 0;
+  } catch (const std::exception& error) {
+    err << "error: " << error.what() << '\n';
+    return 1;
+  }
+}
+
 int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err) {
   if (!validOutput(options, err)) return 2;
   try {

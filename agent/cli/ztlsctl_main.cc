@@ -43,7 +43,10 @@ int main(int argc, char** argv) {
   CLI::App* statusCommand =
       app.add_subcommand("status", "The node agent's health, counters and kernel verdicts");
   statusCommand->add_option("-o,--output", live.output, "table (default) or json");
-  for (CLI::App* command : {workloadsCommand, statusCommand}) {
+  CLI::App* connectionsCommand =
+      app.add_subcommand("connections", "Connections the node agent relays right now");
+  connectionsCommand->add_option("-o,--output", live.output, "table (default) or json");
+  for (CLI::App* command : {workloadsCommand, statusCommand, connectionsCommand}) {
     command
         ->add_option("--socket", live.socket, "The node agent's API socket (or ZTLS_AGENT_SOCKET)")
         ->capture_default_str();
@@ -55,6 +58,9 @@ int main(int argc, char** argv) {
 
   if (workloadsCommand->parsed()) return ztls::cli::runWorkloads(live, std::cout, std::cerr);
   if (statusCommand->parsed()) return ztls::cli::runStatus(live, std::cout, std::cerr);
+  if (connectionsCommand->parsed()) {
+    return ztls::cli::runConnections(live, std::cout, std::cerr);
+  }
 
   if (explainCommand->parsed()) return ztls::cli::runExplain(explain, std::cout, std::cerr);
   return 2;

@@ -37,34 +37,54 @@ void resetAndClose(asio::ip::tcp::socket& socket) {
   socket.close(ignored);
 }
 
-asio::awaitable<void> relayTo(const PodContext& pod, const char* direction,
-                              asio::ip::tcp::socket downstream, asio::ip::tcp::endpoint peer,
-                              asio::ip::tcp::endpoint destination, proxy::RelayCounters& counters) {
+// Who is at an address, for logs and `ztlsctl connections`.
+api::ConnectionEndpoint describe(const policy::Snapshot& snapshot,
+                                 const asio::ip::tcp::endpoint& endpoint) {
+  api::ConnectionEndpoint described{toString(endpoint), "", ""};
+  if (const auto* workload = snapshot.workloadByIp(endpoint.address().to_string())) {
+    described.workload = workload->qualifiedName();
+  }
+  return described;
+}
+
+asio::awaitable<void> relayTo(const PodContext& pod, DataPathCounters& counters,
+                              std::shared_ptr<ConnectionRecord> record,
+                              asio::ip::tcp::socket downstream,
+                              asio::ip::tcp::endpoint destination) {
+  proxy::RelayCounters& failures =
+      record->direction == "inbound" ? counters.inbound : counters.outbound;
   int fd = -1;
   try {
     fd = netns::makeSocket(pod.netns, destination.address().is_v4() ? AF_INET : AF_INET6);
   } catch (const std::exception& error) {
-    spdlog::error("{} {} → {}: cannot create the upstream socket in pod {}: {}", direction,
-                  toString(peer), toString(destination), pod.qualifiedName(), error.what());
-    counters.connectFailures.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("{} {} → {}: cannot create the upstream socket in pod {}: {}", record->direction,
+                  record->source.address, toString(destination), pod.qualifiedName(), error.what());
+    failures.connectFailures.fetch_add(1, std::memory_order_relaxed);
     resetAndClose(downstream);
     co_return;
   }
   asio::ip::tcp::socket upstream(downstream.get_executor());
   const std::error_code connectError =
-      co_await proxy::connectUpstream(upstream, fd, destination, kConnectTimeout, counters);
+      co_await proxy::connectUpstream(upstream, fd, destination, kConnectTimeout, failures);
   if (connectError) {
-    spdlog::warn("{} {} → {} for pod {}: upstream connect failed: {}", direction, toString(peer),
-                 toString(destination), pod.qualifiedName(), connectError.message());
+    spdlog::warn("{} {} → {} for pod {}: upstream connect failed: {}", record->direction,
+                 record->source.address, toString(destination), pod.qualifiedName(),
+                 connectError.message());
     resetAndClose(downstream);
     co_return;
   }
-  const auto result = co_await proxy::relay(std::move(downstream), std::move(upstream), counters);
-  spdlog::info("{} pod={} src={} dst={} bytes_sent={} bytes_received={} end={} duration_ms={}",
-               direction, pod.qualifiedName(), toString(peer), toString(destination),
-               result.bytesDownstreamToUpstream, result.bytesUpstreamToDownstream,
-               proxy::toString(result.end),
-               std::chrono::duration_cast<std::chrono::milliseconds>(result.duration).count());
+  counters.connections.open(record);
+  const auto result =
+      co_await proxy::relay(std::move(downstream), std::move(upstream), record->counters);
+  counters.connections.close(record);
+  spdlog::info(
+      "{} src={} src_workload={} dst={} dst_workload={} security={} bytes_sent={} "
+      "bytes_received={} end={} duration_ms={}",
+      record->direction, record->source.address, record->source.workload,
+      record->destination.address, record->destination.workload, record->security,
+      result.bytesDownstreamToUpstream, result.bytesUpstreamToDownstream,
+      proxy::toString(result.end),
+      std::chrono::duration_cast<std::chrono::milliseconds>(result.duration).count());
 }
 
 }  // namespace
@@ -85,7 +105,15 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
     resetAndClose(downstream);
     co_return;
   }
-  co_await relayTo(*pod, "inbound", std::move(downstream), peer, destination, counters_.inbound);
+  auto record = std::make_shared<ConnectionRecord>();
+  const auto snapshot = config_.snapshot();
+  record->direction = "inbound";
+  record->source = describe(*snapshot, peer);
+  record->destination = describe(*snapshot, destination);
+  record->security = "plaintext";
+  record->decision = "allow";
+  record->reason = "plaintext relay to the app";
+  co_await relayTo(*pod, counters_, std::move(record), std::move(downstream), destination);
 }
 
 asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
@@ -117,7 +145,18 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
     resetAndClose(downstream);
     co_return;
   }
-  co_await relayTo(*pod, "outbound", std::move(downstream), peer, *destination, counters_.outbound);
+  auto record = std::make_shared<ConnectionRecord>();
+  const auto snapshot = config_.snapshot();
+  record->direction = "outbound";
+  record->source = describe(*snapshot, peer);
+  record->source.workload = pod->qualifiedName();  // the peer address is loopback
+  record->destination = describe(*snapshot, *destination);
+  record->security = "plaintext";
+  record->decision = "allow";
+  record->reason = *destination == originalEndpoint
+                       ? "plaintext relay to " + toString(originalEndpoint)
+                       : "plaintext relay to an endpoint of " + toString(originalEndpoint);
+  co_await relayTo(*pod, counters_, std::move(record), std::move(downstream), *destination);
 }
 
 std::optional<asio::ip::tcp::endpoint> Forwarder::resolve(const asio::ip::tcp::endpoint& original) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "daemon/config_source.h"
+#include "daemon/connection_table.h"
 #include "daemon/pod_context.h"
 #include "ztls/bpf/capture.h"
 #include "ztls/proxy/asio.h"
@@ -15,8 +16,11 @@
 namespace ztls::daemon {
 
 struct DataPathCounters {
+  // Listener and upstream-connect failures per direction; relays count into their
+  // connection's own record in `connections`.
   proxy::RelayCounters inbound;
   proxy::RelayCounters outbound;
+  ConnectionTable connections;
   std::atomic<std::uint64_t> outboundWithoutDestination{0};
   std::atomic<std::uint64_t> serviceWithoutEndpoints{0};
   std::atomic<std::uint64_t> loopsRefused{0};

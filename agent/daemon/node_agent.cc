@@ -267,6 +267,10 @@ std::vector<api::Workload> NodeAgent::listWorkloads(const std::string& namespace
   return workloads;
 }
 
+std::vector<api::ConnectionInfo> NodeAgent::listConnections() {
+  return counters_.connections.list();
+}
+
 api::AgentStatus NodeAgent::status() {
   api::AgentStatus status;
   status.nodeName = options_.nodeName;
@@ -279,16 +283,19 @@ api::AgentStatus NodeAgent::status() {
     std::lock_guard lock(mutex_);
     status.enrolledPods = captured_.size();
   }
-  const auto in = counters_.inbound.snapshot();
-  const auto out = counters_.outbound.snapshot();
+  const auto in = counters_.connections.totals("inbound");
+  const auto out = counters_.connections.totals("outbound");
+  const auto inFailures = counters_.inbound.snapshot();
+  const auto outFailures = counters_.outbound.snapshot();
   status.connections.opened = in.connectionsOpened + out.connectionsOpened;
   status.connections.active = in.connectionsActive + out.connectionsActive;
   status.connections.closed = in.connectionsClosed + out.connectionsClosed;
   status.connections.bytesInbound = in.bytesDownstreamToUpstream + in.bytesUpstreamToDownstream;
   status.connections.bytesOutbound = out.bytesDownstreamToUpstream + out.bytesUpstreamToDownstream;
-  status.connections.errors = in.errors + out.errors + in.resets + out.resets + in.connectFailures +
-                              out.connectFailures + counters_.outboundWithoutDestination +
-                              counters_.serviceWithoutEndpoints;
+  status.connections.errors =
+      in.errors + out.errors + in.resets + out.resets + inFailures.connectFailures +
+      outFailures.connectFailures + inFailures.acceptErrors + outFailures.acceptErrors +
+      counters_.outboundWithoutDestination + counters_.serviceWithoutEndpoints;
   const auto verdicts = capture_.verdictCounters();
   for (std::size_t i = 0; i < verdicts.size(); ++i) {
     status.bpfVerdicts[bpf::verdictReasonName(static_cast<ztls_verdict_reason>(i))] = verdicts[i];

@@ -49,6 +49,7 @@ class NodeAgent : public api::AgentBackend {
   bool removePod(const api::RemovePodRequest& request) override;
   std::vector<api::Workload> listWorkloads(const std::string& namespace_) override;
   api::AgentStatus status() override;
+  std::vector<api::ConnectionInfo> listConnections() override;
 
  private:
   struct CapturedPod;

@@ -352,7 +352,10 @@ int commandExec(const LabContext& context, const std::string& ns, const std::str
                   context.paths.podCgroup(pod->node, pod->namespace_, pod->name),
                   context.paths.podDir(pod->namespace_, pod->name) / "hosts",
                   {"HOSTNAME=" + pod->name}};
-  return runAttached(spec);
+  const int status = runAttached(spec);
+  // kubectl's own line; the walkthrough prints it after a failed curl.
+  if (status != 0) std::cerr << "command terminated with exit code " << status << '\n';
+  return status;
 }
 
 int commandAgent(const LabContext& context, const std::string& verb,

@@ -37,10 +37,10 @@ std::string Lab::must(const std::string& arguments) const {
 std::pair<std::string, int> Lab::curlStatus(const std::string& from, const std::string& to) const {
   const std::string lab = std::string(ZTLS_LAB_PATH) + " --cluster " + cluster_;
   // The walkthrough's own command line, with kubectl replaced.
-  const Outcome outcome = shell(lab + " exec $(" + lab + " get pod -l app=sleep -n " + from +
-                                " -o jsonpath={.items..metadata.name}) -c sleep -n " + from +
-                                " -- curl http://httpbin." + to +
-                                ":8000/ip -s -o /dev/null --max-time 10 -w '%{http_code}'");
+  const Outcome outcome = shell(
+      lab + " exec $(" + lab + " get pod -l app=sleep -n " + from +
+      " -o jsonpath={.items..metadata.name}) -c sleep -n " + from + " -- curl http://httpbin." +
+      to + ":8000/ip -s -o /dev/null --max-time 10 -w '%{http_code}' 2>/dev/null");
   return {outcome.output, outcome.exitCode};
 }
 
@@ -53,6 +53,16 @@ nlohmann::json Lab::agentStatus(const std::string& node) const {
       shell(std::string(ZTLSCTL_PATH) + " status -o json --socket " + agentSocket(node));
   if (outcome.exitCode != 0) {
     ADD_FAILURE() << "ztlsctl status on " << node << " failed: " << outcome.output;
+    return nlohmann::json::object();
+  }
+  return nlohmann::json::parse(outcome.output);
+}
+
+nlohmann::json Lab::agentConnections(const std::string& node) const {
+  const Outcome outcome =
+      shell(std::string(ZTLSCTL_PATH) + " connections -o json --socket " + agentSocket(node));
+  if (outcome.exitCode != 0) {
+    ADD_FAILURE() << "ztlsctl connections on " << node << " failed: " << outcome.output;
     return nlohmann::json::object();
   }
   return nlohmann::json::parse(outcome.output);

@@ -31,6 +31,7 @@ class Lab {
   std::string agentSocket(const std::string& node) const;
   nlohmann::json agentStatus(const std::string& node) const;
   nlohmann::json agentWorkloads(const std::string& node) const;
+  nlohmann::json agentConnections(const std::string& node) const;
 
  private:
   std::string cluster_;

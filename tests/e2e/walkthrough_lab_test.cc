@@ -325,6 +325,38 @@ bool waitForCapture(const Lab& lab, const std::string& ns, const std::string& ap
   return false;
 }
 
+TEST_F(WalkthroughLab, AgentsListLiveConnectionsWithBothEnds) {
+  // A request that takes three seconds keeps its connection open while we look.
+  const std::string lab = std::string(ZTLS_LAB_PATH) + " --cluster " + lab_->cluster();
+  const Outcome started = shell("(" + lab +
+                                " exec -n foo deploy/sleep -- curl -s -o /dev/null "
+                                "http://httpbin.bar:8000/delay/3 >/dev/null 2>&1 &) ; sleep 1.5");
+  ASSERT_EQ(started.exitCode, 0) << started.output;
+  bool outboundSeen = false;
+  bool inboundSeen = false;
+  for (const auto& node : kNodes) {
+    const nlohmann::json listed = lab_->agentConnections(node);
+    for (const auto& connection : listed["connections"]) {
+      const std::string source = connection["source"]["workload"].is_string()
+                                     ? connection["source"]["workload"].get<std::string>()
+                                     : "";
+      const std::string destination = connection["destination"]["workload"].is_string()
+                                          ? connection["destination"]["workload"].get<std::string>()
+                                          : "";
+      if (source.rfind("foo/sleep-", 0) != 0 || destination.rfind("bar/httpbin-", 0) != 0) continue;
+      EXPECT_EQ(connection["security"], "plaintext");
+      EXPECT_EQ(connection["decision"], "allow");
+      EXPECT_GT(connection["bytesSent"].get<std::uint64_t>(), 0u) << connection;
+      EXPECT_TRUE(connection["destination"]["address"].get<std::string>().ends_with(":80"))
+          << connection;
+      (connection["direction"] == "outbound" ? outboundSeen : inboundSeen) = true;
+    }
+  }
+  EXPECT_TRUE(outboundSeen) << "node2's agent should list the connection it relays out";
+  EXPECT_TRUE(inboundSeen) << "node1's agent should list the connection it relays in";
+  sleep(2);
+}
+
 TEST_F(WalkthroughLab, APodLabelledNoneLeavesTheMeshWithoutRestarting) {
   const std::string pod =
       lab_->must("get pod -l app=httpbin -n foo -o jsonpath={.items..metadata.name}");
@@ -350,7 +382,9 @@ TEST_F(WalkthroughLab, ExecPassesStdinThroughAndReturnsTheCommandsExitCode) {
             lab_->cluster() + " exec -n foo deploy/sleep -- cat");
   EXPECT_EQ(echoed.exitCode, 0);
   EXPECT_EQ(echoed.output, "through the pod");
-  EXPECT_EQ(lab_->run("exec -n foo deploy/sleep -- sh -c 'exit 42'").exitCode, 42);
+  const Outcome failed = lab_->run("exec -n foo deploy/sleep -- sh -c 'exit 42'");
+  EXPECT_EQ(failed.exitCode, 42);
+  EXPECT_EQ(failed.output, "command terminated with exit code 42\n") << "kubectl's wording";
   const Outcome hosts =
       lab_->run("exec -n foo deploy/sleep -- getent hosts httpbin.bar.svc.cluster.local");
   EXPECT_NE(hosts.output.find("10.96."), std::string::npos) << hosts.output;

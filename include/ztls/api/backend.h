@@ -22,6 +22,7 @@ class AgentBackend {
   // An empty namespace lists every namespace.
   virtual std::vector<Workload> listWorkloads(const std::string& namespace_) = 0;
   virtual AgentStatus status() = 0;
+  virtual std::vector<ConnectionInfo> listConnections() = 0;
 };
 
 }  // namespace ztls::api

@@ -33,6 +33,7 @@ class AgentClient {
   bool removePod(const RemovePodRequest& request);
   std::vector<Workload> listWorkloads(const std::string& namespace_ = "");
   AgentStatus status();
+  std::vector<ConnectionInfo> listConnections();
 
  private:
   struct Impl;

@@ -84,4 +84,26 @@ struct AgentStatus {
   bool operator==(const AgentStatus&) const = default;
 };
 
+struct ConnectionEndpoint {
+  std::string address;
+  std::string workload;
+  std::string identity;
+  bool operator==(const ConnectionEndpoint&) const = default;
+};
+
+struct ConnectionInfo {
+  std::uint64_t id = 0;
+  std::string direction;
+  ConnectionEndpoint source;
+  ConnectionEndpoint destination;
+  std::string security;
+  std::uint64_t bytesSent = 0;
+  std::uint64_t bytesReceived = 0;
+  std::string decision;
+  std::string reason;
+  std::uint64_t ageMs = 0;
+  std::string relay;
+  bool operator==(const ConnectionInfo&) const = default;
+};
+
 }  // namespace ztls::api

@@ -65,6 +65,24 @@ TEST_F(ApiRoundTrip, GetStatus) {
   EXPECT_EQ(client_.status(), backend_.agentStatus);
 }
 
+TEST_F(ApiRoundTrip, ListConnections) {
+  backend_.connections = {
+      {.id = 7,
+       .direction = "outbound",
+       .source = {"10.244.2.2:41000", "foo/sleep-1", "spiffe://cluster.local/ns/foo/sa/sleep"},
+       .destination = {"10.244.1.2:80", "foo/httpbin-1",
+                       "spiffe://cluster.local/ns/foo/sa/httpbin"},
+       .security = "mutual_tls",
+       .bytesSent = 80,
+       .bytesReceived = 1 << 20,
+       .decision = "allow",
+       .reason = "auto mTLS: destination is in the mesh",
+       .ageMs = 1500,
+       .relay = "userspace"},
+      {.id = 8, .direction = "inbound", .security = "plaintext", .decision = "allow"}};
+  EXPECT_EQ(client_.listConnections(), backend_.connections);
+}
+
 TEST_F(ApiRoundTrip, AddAndRemovePod) {
   const api::AddPodRequest add{.namespace_ = "foo",
                                .name = "httpbin-7d9c8f5b6-x2x4k",

@@ -38,6 +38,11 @@ class FakeBackend : public api::AgentBackend {
     if (failure) throw *failure;
     return agentStatus;
   }
+  std::vector<api::ConnectionInfo> listConnections() override {
+    std::lock_guard lock(mutex_);
+    if (failure) throw *failure;
+    return connections;
+  }
 
   // Answers; set before the plugin or client runs.
   api::AddPodResult addResult{.enrolled = true,
@@ -45,6 +50,7 @@ class FakeBackend : public api::AgentBackend {
   bool wasEnrolled = true;
   std::vector<api::Workload> workloads;
   api::AgentStatus agentStatus;
+  std::vector<api::ConnectionInfo> connections;
   std::optional<api::ApiError> failure;
 
   // Calls seen; read after the plugin or client has returned.

@@ -1,0 +1,67 @@
+#include "daemon/connection_table.h"
+
+#include <algorithm>
+
+namespace ztls::daemon {
+namespace {
+
+void add(proxy::RelayCountersSnapshot& sum, const proxy::RelayCountersSnapshot& more) {
+  sum.connectionsOpened += more.connectionsOpened;
+  sum.connectionsClosed += more.connectionsClosed;
+  sum.connectionsActive += more.connectionsActive;
+  sum.bytesDownstreamToUpstream += more.bytesDownstreamToUpstream;
+  sum.bytesUpstreamToDownstream += more.bytesUpstreamToDownstream;
+  sum.resets += more.resets;
+  sum.errors += more.errors;
+  sum.cancelled += more.cancelled;
+  sum.acceptErrors += more.acceptErrors;
+  sum.handlerErrors += more.handlerErrors;
+  sum.connectFailures += more.connectFailures;
+  sum.connectTimeouts += more.connectTimeouts;
+}
+
+}  // namespace
+
+std::shared_ptr<ConnectionRecord> ConnectionTable::open(std::shared_ptr<ConnectionRecord> record) {
+  std::lock_guard lock(mutex_);
+  record->id = nextId_++;
+  live_.push_back(record);
+  return record;
+}
+
+void ConnectionTable::close(const std::shared_ptr<ConnectionRecord>& record) {
+  std::lock_guard lock(mutex_);
+  const auto found = std::find(live_.begin(), live_.end(), record);
+  if (found == live_.end()) return;
+  add(record->direction == "inbound" ? closedInbound_ : closedOutbound_,
+      record->counters.snapshot());
+  live_.erase(found);
+}
+
+std::vector<api::ConnectionInfo> ConnectionTable::list() const {
+  std::lock_guard lock(mutex_);
+  std::vector<api::ConnectionInfo> connections;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& record : live_) {
+    const auto counters = record->counters.snapshot();
+    connections.push_back(
+        {record->id, record->direction, record->source, record->destination, record->security,
+         counters.bytesDownstreamToUpstream, counters.bytesUpstreamToDownstream, record->decision,
+         record->reason,
+         static_cast<std::uint64_t>(
+             std::chrono::duration_cast<std::chrono::milliseconds>(now - record->started).count()),
+         record->relay});
+  }
+  return connections;
+}
+
+proxy::RelayCountersSnapshot ConnectionTable::totals(const std::string& direction) const {
+  std::lock_guard lock(mutex_);
+  proxy::RelayCountersSnapshot sum = direction == "inbound" ? closedInbound_ : closedOutbound_;
+  for (const auto& record : live_) {
+    if (record->direction == direction) add(sum, record->counters.snapshot());
+  }
+  return sum;
+}
+
+}  // namespace ztls::daemon
