@@ -6,10 +6,18 @@
 
 #include <cstring>
 
+#include "daemon/inbound_sniffer.h"
 #include "ztls/bpf/address.h"
+#include "ztls/identity/spiffe_id.h"
 #include "ztls/netns/sockets.h"
+#include "ztls/policy/authz.h"
+#include "ztls/policy/client_tls.h"
+#include "ztls/policy/connection_decision.h"
+#include "ztls/policy/peer_authn.h"
 #include "ztls/proxy/connect.h"
 #include "ztls/proxy/relay.h"
+#include "ztls/tls/handshake.h"
+#include "ztls/tls/relay.h"
 
 namespace ztls::daemon {
 namespace {
@@ -47,44 +55,41 @@ api::ConnectionEndpoint describe(const policy::Snapshot& snapshot,
   return described;
 }
 
-asio::awaitable<void> relayTo(const PodContext& pod, DataPathCounters& counters,
-                              std::shared_ptr<ConnectionRecord> record,
-                              asio::ip::tcp::socket downstream,
-                              asio::ip::tcp::endpoint destination) {
-  proxy::RelayCounters& failures =
-      record->direction == "inbound" ? counters.inbound : counters.outbound;
+void logRejection(const ConnectionRecord& record, const std::string& why) {
+  spdlog::warn(
+      "{} rejected src={} src_workload={} src_identity={} dst={} dst_workload={} reason=\"{}\"",
+      record.direction, record.source.address, record.source.workload, record.source.identity,
+      record.destination.address, record.destination.workload, why);
+}
+
+void logClosed(const ConnectionRecord& record, const proxy::RelayResult& result) {
+  spdlog::info(
+      "{} src={} src_workload={} src_identity={} dst={} dst_workload={} dst_identity={} "
+      "security={} bytes_sent={} bytes_received={} end={} duration_ms={}",
+      record.direction, record.source.address, record.source.workload, record.source.identity,
+      record.destination.address, record.destination.workload, record.destination.identity,
+      record.security, result.bytesDownstreamToUpstream, result.bytesUpstreamToDownstream,
+      proxy::toString(result.end),
+      std::chrono::duration_cast<std::chrono::milliseconds>(result.duration).count());
+}
+
+// A TCP connection from inside the pod's namespace; the socket is closed on failure.
+asio::awaitable<std::error_code> connectFrom(const PodContext& pod, asio::ip::tcp::socket& upstream,
+                                             const asio::ip::tcp::endpoint& destination,
+                                             proxy::RelayCounters& failures) {
   int fd = -1;
   try {
     fd = netns::makeSocket(pod.netns, destination.address().is_v4() ? AF_INET : AF_INET6);
   } catch (const std::exception& error) {
-    spdlog::error("{} {} → {}: cannot create the upstream socket in pod {}: {}", record->direction,
-                  record->source.address, toString(destination), pod.qualifiedName(), error.what());
+    spdlog::error("cannot create a socket in pod {}: {}", pod.qualifiedName(), error.what());
     failures.connectFailures.fetch_add(1, std::memory_order_relaxed);
-    resetAndClose(downstream);
-    co_return;
+    co_return std::make_error_code(std::errc::io_error);
   }
-  asio::ip::tcp::socket upstream(downstream.get_executor());
-  const std::error_code connectError =
-      co_await proxy::connectUpstream(upstream, fd, destination, kConnectTimeout, failures);
-  if (connectError) {
-    spdlog::warn("{} {} → {} for pod {}: upstream connect failed: {}", record->direction,
-                 record->source.address, toString(destination), pod.qualifiedName(),
-                 connectError.message());
-    resetAndClose(downstream);
-    co_return;
-  }
-  counters.connections.open(record);
-  const auto result =
-      co_await proxy::relay(std::move(downstream), std::move(upstream), record->counters);
-  counters.connections.close(record);
-  spdlog::info(
-      "{} src={} src_workload={} dst={} dst_workload={} security={} bytes_sent={} "
-      "bytes_received={} end={} duration_ms={}",
-      record->direction, record->source.address, record->source.workload,
-      record->destination.address, record->destination.workload, record->security,
-      result.bytesDownstreamToUpstream, result.bytesUpstreamToDownstream,
-      proxy::toString(result.end),
-      std::chrono::duration_cast<std::chrono::milliseconds>(result.duration).count());
+  co_return co_await proxy::connectUpstream(upstream, fd, destination, kConnectTimeout, failures);
+}
+
+std::optional<identity::SpiffeId> spiffeIdOf(const policy::Workload& workload) {
+  return identity::SpiffeId::parse(workload.identity);
 }
 
 }  // namespace
@@ -105,15 +110,99 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
     resetAndClose(downstream);
     co_return;
   }
-  auto record = std::make_shared<ConnectionRecord>();
   const auto snapshot = config_.snapshot();
+  auto record = std::make_shared<ConnectionRecord>();
   record->direction = "inbound";
   record->source = describe(*snapshot, peer);
   record->destination = describe(*snapshot, destination);
-  record->security = "plaintext";
+  record->destination.workload = pod->qualifiedName();
+
+  const policy::Workload* workload = snapshot->findWorkload(pod->namespace_, pod->name);
+  if (workload == nullptr) {
+    // Captured, but not (yet) in the config: without its policy nothing may pass.
+    logRejection(*record, "the destination pod is not in the agent's config");
+    resetAndClose(downstream);
+    co_return;
+  }
+  const policy::ModeDecision mode =
+      policy::effectivePeerAuthn(*snapshot, *workload).forPort(destination.port());
+  const std::string modeName(config::mtlsModeName(mode.mode));
+
+  const SniffOutcome sniffed =
+      co_await sniffInbound(downstream, timeouts_.firstBytes, timeouts_.handshake);
+  std::optional<tls::TlsSession> session;
+  if (sniffed.kind == tls::SniffKind::kMeshTls) {
+    const auto serverId = spiffeIdOf(*workload);
+    std::shared_ptr<const tls::ServerContext> context;
+    try {
+      if (serverId) context = identity_.serverContext(*serverId);
+    } catch (const std::exception& failure) {
+      spdlog::error("no certificate for {}: {}", workload->identity, failure.what());
+    }
+    if (!context) {
+      logRejection(*record, "no certificate to terminate mutual TLS as " + workload->identity);
+      resetAndClose(downstream);
+      co_return;
+    }
+    auto handshake = co_await tls::acceptMesh(std::move(downstream), context, timeouts_.handshake);
+    if (!handshake.ok()) {
+      counters_.handshakeFailures.fetch_add(1, std::memory_order_relaxed);
+      logRejection(*record, "mutual TLS handshake failed (" +
+                                std::string(tls::toString(handshake.error.kind)) +
+                                "): " + handshake.error.reason);
+      co_return;
+    }
+    session = std::move(handshake.session);
+    record->source.identity = session->peerId();
+    record->destination.identity = session->localId();
+    record->security = "mutual_tls";
+  } else {
+    record->security = "plaintext";
+    if (mode.mode == config::MtlsMode::kStrict) {
+      counters_.strictRejections.fetch_add(1, std::memory_order_relaxed);
+      const std::string what = sniffed.kind == tls::SniffKind::kNeedMore && !sniffed.anyBytes
+                                   ? "a silent client"
+                                   : std::string(tls::toString(sniffed.kind)) + " traffic";
+      logRejection(*record, "STRICT mutual TLS on port " + std::to_string(destination.port()) +
+                                " (" + mode.reason + ") refuses " + what);
+      resetAndClose(downstream);
+      co_return;
+    }
+  }
+
+  policy::ConnectionAttributes attributes;
+  if (session) attributes.sourcePrincipal = session->peerId();
+  attributes.sourceIp = peer.address().to_string();
+  attributes.destinationIp = destination.address().to_string();
+  attributes.destinationPort = destination.port();
+  const auto policies = policy::authorizationPoliciesFor(*snapshot, *workload);
+  const policy::AuthzVerdict verdict = policy::authorize(policies, attributes);
+  if (!verdict.allowed) {
+    counters_.authorizationDenials.fetch_add(1, std::memory_order_relaxed);
+    record->decision = "deny";
+    logRejection(*record, "AuthorizationPolicy: " + verdict.reason);
+    if (session) resetAndClose(session->socket());
+    resetAndClose(downstream);
+    co_return;
+  }
   record->decision = "allow";
-  record->reason = "plaintext relay to the app";
-  co_await relayTo(*pod, counters_, std::move(record), std::move(downstream), destination);
+  record->reason = (session ? "mutual TLS from " + session->peerId() : std::string("plaintext")) +
+                   " accepted on port " + std::to_string(destination.port()) + " in " + modeName +
+                   " mode; " + verdict.reason;
+
+  asio::ip::tcp::socket app(session ? session->socket().get_executor() : downstream.get_executor());
+  if (co_await connectFrom(*pod, app, destination, counters_.inbound)) {
+    logRejection(*record, "the app does not accept on " + toString(destination));
+    if (session) resetAndClose(session->socket());
+    resetAndClose(downstream);
+    co_return;
+  }
+  counters_.connections.open(record);
+  const auto result =
+      session ? co_await tls::relayTls(std::move(app), std::move(*session), record->counters)
+              : co_await proxy::relay(std::move(downstream), std::move(app), record->counters);
+  counters_.connections.close(record);
+  logClosed(*record, result);
 }
 
 asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
@@ -137,26 +226,98 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
     co_return;
   }
   const auto originalEndpoint = endpointOf(bpf::socketAddressOf(*original));
-  const auto destination = resolve(originalEndpoint);
-  if (!destination) {
-    counters_.serviceWithoutEndpoints.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("outbound from pod {} to {}: the service has no endpoint; refused",
-                 pod->qualifiedName(), toString(originalEndpoint));
-    resetAndClose(downstream);
-    co_return;
-  }
-  auto record = std::make_shared<ConnectionRecord>();
   const auto snapshot = config_.snapshot();
+  auto record = std::make_shared<ConnectionRecord>();
   record->direction = "outbound";
   record->source = describe(*snapshot, peer);
   record->source.workload = pod->qualifiedName();  // the peer address is loopback
-  record->destination = describe(*snapshot, *destination);
-  record->security = "plaintext";
+  record->destination = describe(*snapshot, originalEndpoint);
+
+  const auto endpoint = resolve(originalEndpoint);
+  if (!endpoint) {
+    counters_.serviceWithoutEndpoints.fetch_add(1, std::memory_order_relaxed);
+    logRejection(*record, "the service has no endpoint");
+    resetAndClose(downstream);
+    co_return;
+  }
+  record->destination = describe(*snapshot, *endpoint);
+
+  const policy::Workload* source = snapshot->findWorkload(pod->namespace_, pod->name);
+  if (source == nullptr) {
+    logRejection(*record, "the source pod is not in the agent's config");
+    resetAndClose(downstream);
+    co_return;
+  }
+  // The client decision is about the endpoint this connection really goes to.
+  policy::Destination destination = policy::resolveDestination(
+      *snapshot, pod->namespace_, originalEndpoint.address().to_string(), originalEndpoint.port());
+  destination.endpoint = snapshot->workloadByIp(endpoint->address().to_string());
+  destination.targetPort = endpoint->port();
+  destination.endpointAddress = toString(*endpoint);
+  const policy::ClientTlsDecision client =
+      policy::clientTlsDecision(*snapshot, *source, destination);
+
+  const bool mutualTls = client.tls == policy::ClientTls::kIstioMutual;
+  if (client.tls == policy::ClientTls::kSimple || client.tls == policy::ClientTls::kMutual ||
+      (mutualTls && (destination.endpoint == nullptr || !destination.endpoint->enrolled))) {
+    counters_.clientPolicyDenials.fetch_add(1, std::memory_order_relaxed);
+    record->decision = "deny";
+    logRejection(*record, mutualTls
+                              ? "ISTIO_MUTUAL to a destination without an agent: " + client.reason
+                              : client.reason);
+    resetAndClose(downstream);
+    co_return;
+  }
   record->decision = "allow";
-  record->reason = *destination == originalEndpoint
-                       ? "plaintext relay to " + toString(originalEndpoint)
-                       : "plaintext relay to an endpoint of " + toString(originalEndpoint);
-  co_await relayTo(*pod, counters_, std::move(record), std::move(downstream), *destination);
+  record->reason = std::string(policy::clientTlsName(client.tls)) + ": " + client.reason;
+
+  asio::ip::tcp::socket upstream(downstream.get_executor());
+  if (co_await connectFrom(*pod, upstream, *endpoint, counters_.outbound)) {
+    logRejection(*record, "upstream connect to " + toString(*endpoint) + " failed");
+    resetAndClose(downstream);
+    co_return;
+  }
+  if (!mutualTls) {
+    record->security = "plaintext";
+    counters_.connections.open(record);
+    const auto result =
+        co_await proxy::relay(std::move(downstream), std::move(upstream), record->counters);
+    counters_.connections.close(record);
+    logClosed(*record, result);
+    co_return;
+  }
+
+  const auto sourceId = spiffeIdOf(*source);
+  std::shared_ptr<const tls::ClientContext> context;
+  try {
+    if (sourceId) context = identity_.clientContext(*sourceId);
+  } catch (const std::exception& failure) {
+    spdlog::error("no certificate for {}: {}", source->identity, failure.what());
+  }
+  if (!context) {
+    logRejection(*record, "no certificate to present as " + source->identity);
+    resetAndClose(upstream);
+    resetAndClose(downstream);
+    co_return;
+  }
+  auto handshake = co_await tls::connectMesh(std::move(upstream), context,
+                                             destination.endpoint->identity, timeouts_.handshake);
+  if (!handshake.ok()) {
+    counters_.handshakeFailures.fetch_add(1, std::memory_order_relaxed);
+    logRejection(*record, "mutual TLS handshake failed (" +
+                              std::string(tls::toString(handshake.error.kind)) +
+                              "): " + handshake.error.reason);
+    resetAndClose(downstream);
+    co_return;
+  }
+  record->security = "mutual_tls";
+  record->source.identity = handshake.session->localId();
+  record->destination.identity = handshake.session->peerId();
+  counters_.connections.open(record);
+  const auto result = co_await tls::relayTls(std::move(downstream), std::move(*handshake.session),
+                                             record->counters);
+  counters_.connections.close(record);
+  logClosed(*record, result);
 }
 
 std::optional<asio::ip::tcp::endpoint> Forwarder::resolve(const asio::ip::tcp::endpoint& original) {

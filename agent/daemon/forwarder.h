@@ -1,6 +1,9 @@
-// The per-connection data path of this issue: plain TCP relays, inbound to the app
-// from inside its pod, outbound to the original destination (a Service cluster IP is
-// resolved to one endpoint with the agent's own snapshot).
+// The per-connection data path. Outbound: the original destination (a Service cluster
+// IP resolved to one endpoint with the agent's own snapshot), then the client TLS
+// decision: mutual TLS with the source workload's certificate and the endpoint's
+// expected identity, plaintext, or a reset. Inbound: sniff the first bytes; mesh TLS is
+// terminated with the destination workload's certificate, anything else is accepted or
+// reset by the port's PeerAuthentication mode; then AuthorizationPolicy; then the app.
 #pragma once
 
 #include <atomic>
@@ -8,6 +11,7 @@
 
 #include "daemon/config_source.h"
 #include "daemon/connection_table.h"
+#include "daemon/mesh_identity.h"
 #include "daemon/pod_context.h"
 #include "ztls/bpf/capture.h"
 #include "ztls/proxy/asio.h"
@@ -24,12 +28,28 @@ struct DataPathCounters {
   std::atomic<std::uint64_t> outboundWithoutDestination{0};
   std::atomic<std::uint64_t> serviceWithoutEndpoints{0};
   std::atomic<std::uint64_t> loopsRefused{0};
+  std::atomic<std::uint64_t> handshakeFailures{0};
+  std::atomic<std::uint64_t> strictRejections{0};  // non-mesh traffic to a STRICT port
+  std::atomic<std::uint64_t> authorizationDenials{0};
+  std::atomic<std::uint64_t> clientPolicyDenials{0};  // SIMPLE/MUTUAL, mTLS to no agent
 };
 
 class Forwarder {
  public:
-  Forwarder(ConfigSource& config, bpf::Capture& capture, DataPathCounters& counters)
-      : config_(config), capture_(capture), counters_(counters) {}
+  struct Timeouts {
+    // How long an inbound connection may stay silent before it counts as plaintext from a
+    // server-speaks-first client (PERMISSIVE) or is closed (STRICT).
+    std::chrono::milliseconds firstBytes{200};
+    std::chrono::milliseconds handshake{5000};
+  };
+
+  Forwarder(ConfigSource& config, bpf::Capture& capture, MeshIdentity& identity,
+            DataPathCounters& counters, Timeouts timeouts)
+      : config_(config),
+        capture_(capture),
+        identity_(identity),
+        counters_(counters),
+        timeouts_(timeouts) {}
 
   asio::awaitable<void> inbound(std::shared_ptr<const PodContext> pod,
                                 asio::ip::tcp::socket downstream);
@@ -42,7 +62,9 @@ class Forwarder {
 
   ConfigSource& config_;
   bpf::Capture& capture_;
+  MeshIdentity& identity_;
   DataPathCounters& counters_;
+  Timeouts timeouts_;
   std::atomic<std::uint64_t> roundRobin_{0};
 };
 

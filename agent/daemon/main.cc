@@ -24,11 +24,20 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--state-dir", options.stateDir, "Directory for the agent's own state")
       ->required();
+  app.add_option("--ca-dir", options.caDir,
+                 "Directory of the mesh root (created on first use, shared by every node)")
+      ->required();
+  int firstBytesMs = 200;
+  app.add_option("--first-bytes-timeout-ms", firstBytesMs,
+                 "How long an inbound client may stay silent before it counts as plaintext "
+                 "(PERMISSIVE) or is closed (STRICT)")
+      ->capture_default_str();
   app.add_option("--trust-domain", options.mesh.trustDomain, "SPIFFE trust domain")
       ->capture_default_str();
   app.add_option("--root-namespace", options.mesh.rootNamespace, "Istio root namespace")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  options.timeouts.firstBytes = std::chrono::milliseconds(firstBytesMs);
 
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   // Block the stop signals in every thread; one waits for them below.

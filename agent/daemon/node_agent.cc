@@ -11,6 +11,7 @@
 #include "ztls/api/error.h"
 #include "ztls/bpf/address.h"
 #include "ztls/bpf/verdict.h"
+#include "ztls/identity/local_ca.h"
 #include "ztls/netns/sockets.h"
 #include "ztls/policy/peer_authn.h"
 
@@ -55,7 +56,10 @@ NodeAgent::NodeAgent(AgentOptions options, asio::any_io_executor executor)
       executor_(std::move(executor)),
       config_(options_.configDir, options_.mesh),
       capture_(bpf::Capture::open(options_.pinDir)),
-      forwarder_(config_, capture_, counters_),
+      identity_(std::make_shared<identity::LocalCa>(
+                    identity::LocalCa::openOrCreate(options_.caDir, options_.mesh.trustDomain)),
+                options_.mesh.trustDomain),
+      forwarder_(config_, capture_, identity_, counters_, options_.timeouts),
       registry_(options_.stateDir / "pods.json") {
   capture_.attachCgroup(options_.podCgroup);
 }
@@ -82,9 +86,26 @@ void NodeAgent::start() {
 }
 
 void NodeAgent::tick() {
+  // Half-life rotation; connections keep the certificate they started with.
+  if (const std::size_t rotated =
+          identity_.certificates().rotateDue(std::chrono::system_clock::now());
+      rotated > 0) {
+    spdlog::info("rotated {} workload certificates", rotated);
+  }
   if (!config_.refresh()) return;
   std::lock_guard lock(mutex_);
   reconcileLocked();
+}
+
+void NodeAgent::retainIdentitiesLocked() {
+  const auto snapshot = config_.snapshot();
+  std::set<identity::SpiffeId> wanted;
+  for (const auto& [key, pod] : captured_) {
+    const auto* workload = snapshot->findWorkload(pod->context->namespace_, pod->context->name);
+    if (workload == nullptr) continue;
+    if (const auto id = identity::SpiffeId::parse(workload->identity)) wanted.insert(*id);
+  }
+  identity_.retain(wanted);
 }
 
 void NodeAgent::shutdown() {
@@ -135,6 +156,7 @@ void NodeAgent::reconcileLocked() {
       spdlog::error("pod {}: {}", podKey, error.what());
     }
   }
+  retainIdentitiesLocked();
 }
 
 void NodeAgent::captureLocked(const api::AddPodRequest& pod) {
@@ -300,6 +322,10 @@ api::AgentStatus NodeAgent::status() {
   for (std::size_t i = 0; i < verdicts.size(); ++i) {
     status.bpfVerdicts[bpf::verdictReasonName(static_cast<ztls_verdict_reason>(i))] = verdicts[i];
   }
+  status.bpfVerdicts["agent_handshake_failures"] = counters_.handshakeFailures;
+  status.bpfVerdicts["agent_strict_rejections"] = counters_.strictRejections;
+  status.bpfVerdicts["agent_authorization_denials"] = counters_.authorizationDenials;
+  status.bpfVerdicts["agent_client_policy_denials"] = counters_.clientPolicyDenials;
   if (const std::string error = config_.lastError(); !error.empty()) {
     status.problems.push_back("config rejected (previous snapshot in use): " + error);
   }

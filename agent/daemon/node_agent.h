@@ -29,7 +29,9 @@ struct AgentOptions {
   std::filesystem::path pinDir;
   std::filesystem::path podCgroup;
   std::filesystem::path stateDir;
+  std::filesystem::path caDir;  // the mesh root every node trusts (created on first use)
   policy::MeshConfig mesh;
+  Forwarder::Timeouts timeouts;
 };
 
 class NodeAgent : public api::AgentBackend {
@@ -62,12 +64,15 @@ class NodeAgent : public api::AgentBackend {
   void reconcileLocked();
   void captureLocked(const api::AddPodRequest& pod);
   void releaseLocked(const std::string& key);
+  // Certificates only for service accounts with a captured pod here.
+  void retainIdentitiesLocked();
 
   AgentOptions options_;
   asio::any_io_executor executor_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   ConfigSource config_;
   bpf::Capture capture_;
+  MeshIdentity identity_;
   DataPathCounters counters_;
   Forwarder forwarder_;
   std::mutex mutex_;

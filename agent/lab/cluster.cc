@@ -401,7 +401,9 @@ void Cluster::startAgent(NodeState& node) {
                "--pod-cgroup",
                paths_.podsCgroup(node.name).string(),
                "--state-dir",
-               (paths_.nodeDir(node.name) / "agent-state").string()};
+               (paths_.nodeDir(node.name) / "agent-state").string(),
+               "--ca-dir",
+               (paths_.stateDir() / "mesh-ca").string()};
   spec.netns = netnsPath(paths_.nodeNetns(node.name));
   spec.cgroup = paths_.agentCgroup(node.name);
   node.agentPid = spawnDetached(spec, paths_.agentLog(node.name));

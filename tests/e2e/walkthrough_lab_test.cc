@@ -344,7 +344,9 @@ TEST_F(WalkthroughLab, AgentsListLiveConnectionsWithBothEnds) {
                                           ? connection["destination"]["workload"].get<std::string>()
                                           : "";
       if (source.rfind("foo/sleep-", 0) != 0 || destination.rfind("bar/httpbin-", 0) != 0) continue;
-      EXPECT_EQ(connection["security"], "plaintext");
+      EXPECT_EQ(connection["security"], "mutual_tls") << "auto mTLS between mesh pods";
+      EXPECT_EQ(connection["source"]["identity"], "spiffe://cluster.local/ns/foo/sa/sleep");
+      EXPECT_EQ(connection["destination"]["identity"], "spiffe://cluster.local/ns/bar/sa/httpbin");
       EXPECT_EQ(connection["decision"], "allow");
       EXPECT_GT(connection["bytesSent"].get<std::uint64_t>(), 0u) << connection;
       EXPECT_TRUE(connection["destination"]["address"].get<std::string>().ends_with(":80"))
@@ -420,6 +422,68 @@ spec:
   for (const auto& from : {"foo", "legacy"}) {
     EXPECT_EQ(lab_->curlStatus(from, "foo").first, "200") << "after the agent came back";
   }
+}
+
+}  // namespace
+}  // namespace ztls::e2e
+
+namespace ztls::e2e {
+namespace {
+
+using Matrix = std::map<std::pair<std::string, std::string>, std::string>;
+
+// The walkthrough's loop: every sleep to every httpbin; "000" pairs must fail the way
+// the walkthrough shows (curl exit code 56: connection reset).
+void expectMatrix(const Lab& lab, const std::string& step, const Matrix& failing) {
+  // Agents follow the config within a second.
+  usleep(1200000);
+  for (const auto& from : kNamespaces) {
+    for (const auto& to : kNamespaces) {
+      const bool fails = failing.contains({from, to});
+      const auto [status, exitCode] = lab.curlStatus(from, to);
+      EXPECT_EQ(status, fails ? "000" : "200")
+          << step << ": sleep." << from << " to httpbin." << to;
+      if (fails) {
+        EXPECT_EQ(exitCode, 56) << step << ": sleep." << from << " to httpbin." << to;
+      }
+    }
+  }
+}
+
+std::string fixture(const std::string& name) {
+  return std::string(ZTLS_SOURCE_DIR) + "/tests/fixtures/walkthrough/" + name;
+}
+
+TEST_F(WalkthroughLab, PolicyStepsOfTheWalkthroughComeOutAsPrinted) {
+  const Matrix none;
+  const Matrix legacyToMesh{{{"legacy", "foo"}, "000"}, {{"legacy", "bar"}, "000"}};
+  const Matrix legacyToFoo{{{"legacy", "foo"}, "000"}};
+
+  lab_->must("apply -f " + fixture("mesh-strict.yaml"));
+  expectMatrix(*lab_, "mesh-wide STRICT", legacyToMesh);
+  lab_->must("delete peerauthentication -n istio-system default");
+  expectMatrix(*lab_, "mesh-wide STRICT removed", none);
+
+  lab_->must("apply -f " + fixture("foo-namespace-strict.yaml"));
+  expectMatrix(*lab_, "namespace STRICT in foo", legacyToFoo);
+
+  lab_->must("apply -n bar -f " + fixture("bar-httpbin-strict.yaml"));
+  lab_->must("apply -n bar -f " + fixture("bar-httpbin-destinationrule.yaml"));
+  expectMatrix(*lab_, "workload STRICT on httpbin.bar", legacyToMesh);
+
+  lab_->must("apply -n bar -f " + fixture("bar-httpbin-port-level.yaml"));
+  lab_->must("apply -n bar -f " + fixture("bar-httpbin-destinationrule-port-level.yaml"));
+  expectMatrix(*lab_, "port 80 of httpbin.bar DISABLE", legacyToFoo);
+
+  lab_->must("apply -n foo -f " + fixture("foo-overwrite-example.yaml"));
+  lab_->must("apply -n foo -f " + fixture("foo-overwrite-example-destinationrule.yaml"));
+  expectMatrix(*lab_, "workload DISABLE overrides namespace STRICT in foo", none);
+
+  lab_->must("delete peerauthentication default overwrite-example -n foo");
+  lab_->must("delete peerauthentication httpbin -n bar");
+  lab_->must("delete destinationrules overwrite-example -n foo");
+  lab_->must("delete destinationrules httpbin -n bar");
+  expectMatrix(*lab_, "policies removed", none);
 }
 
 }  // namespace

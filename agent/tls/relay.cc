@@ -1,0 +1,250 @@
+// The userspace relay strategy: OpenSSL encrypts and decrypts in this process. The kernel
+// TLS strategy will start from the same TlsSession.
+#include "ztls/tls/relay.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "session_state.h"
+#include "ssl_io.h"
+
+namespace ztls::tls {
+
+namespace {
+
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+using proxy::kAsTuple;
+using proxy::RelayEnd;
+using proxy::Side;
+
+constexpr auto kRelaxed = std::memory_order_relaxed;
+
+RelayEnd classify(const std::error_code& error) {
+  if (error == asio::error::operation_aborted) return RelayEnd::kCancelled;
+  if (error == asio::error::connection_reset || error == asio::error::broken_pipe) {
+    return RelayEnd::kReset;
+  }
+  return RelayEnd::kError;
+}
+
+void resetAndClose(tcp::socket& socket) {
+  if (!socket.is_open()) return;
+  // As in proxy::relay: set behind Asio's back, {1, 0} makes close() send an RST.
+  const linger abortive{1, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
+  std::error_code ignored;
+  socket.close(ignored);
+}
+
+// The plain socket and the TLS session of one relayed connection. The first failure
+// decides how the relay ends; what the other direction reports afterwards follows from it.
+class Connection {
+ public:
+  struct Failure {
+    RelayEnd end;
+    Side side;
+    std::error_code error;
+  };
+
+  Connection(tcp::socket plain, TlsSession tls)
+      : plain_(std::move(plain)),
+        tls_(std::move(tls)),
+        tlsSide_(tls_.role() == Role::kClient ? Side::kUpstream : Side::kDownstream),
+        plainSide_(tlsSide_ == Side::kUpstream ? Side::kDownstream : Side::kUpstream) {}
+
+  tcp::socket& plain() { return plain_; }
+  detail::SessionState& tls() { return tls_.state(); }
+  Side tlsSide() const { return tlsSide_; }
+  Side plainSide() const { return plainSide_; }
+  const std::optional<Failure>& failure() const { return failure_; }
+
+  // Resets both peers. Closing the TLS socket also ends the other direction's pending
+  // waits, and the SSL is never called again (ssl_io checks the socket first). No alert is
+  // sent: the RST says it all, and OpenSSL may be mid-record in either direction.
+  void fail(Side side, const std::error_code& error) {
+    if (failure_) return;
+    const RelayEnd end = classify(error);
+    failure_ = Failure{end, end == RelayEnd::kCancelled ? Side::kRelay : side, error};
+    resetAndClose(plain_);
+    resetAndClose(tls_.socket());
+  }
+
+  // Only after both directions ended cleanly: nothing is left unread.
+  void close() {
+    std::error_code ignored;
+    plain_.close(ignored);
+    tls_.socket().close(ignored);
+  }
+
+ private:
+  tcp::socket plain_;
+  TlsSession tls_;
+  Side tlsSide_;
+  Side plainSide_;
+  std::optional<Failure> failure_;
+};
+
+struct Tally {
+  std::atomic<std::uint64_t>& counter;
+  std::uint64_t& total;
+
+  void add(std::size_t bytes) {
+    total += bytes;
+    counter.fetch_add(bytes, kRelaxed);
+  }
+};
+
+asio::awaitable<void> plainToTls(Connection& connection, std::span<std::byte> buffer,
+                                 Tally tally) {
+  tcp::socket& plain = connection.plain();
+  detail::SessionState& tls = connection.tls();
+  try {
+    for (;;) {
+      auto [readError, received] =
+          co_await plain.async_read_some(asio::buffer(buffer.data(), buffer.size()), kAsTuple);
+      if (readError == asio::error::eof) {
+        // close_notify first (RFC 8446 §6.1), then the FIN; the peer may keep sending.
+        const detail::SslResult closed = co_await detail::sslShutdown(tls);
+        if (closed.outcome == detail::SslOutcome::kFailed) {
+          connection.fail(connection.tlsSide(), closed.error);
+          co_return;
+        }
+        std::error_code shutdownError;
+        tls.socket.shutdown(tcp::socket::shutdown_send, shutdownError);
+        if (shutdownError) connection.fail(connection.tlsSide(), shutdownError);
+        co_return;
+      }
+      if (readError) {
+        connection.fail(connection.plainSide(), readError);
+        co_return;
+      }
+      // Reading again only after the whole chunk went out is the backpressure.
+      std::span<const std::byte> pending = buffer.first(received);
+      while (!pending.empty()) {
+        const detail::SslResult written = co_await detail::sslWrite(tls, pending);
+        if (written.outcome != detail::SslOutcome::kDone) {
+          connection.fail(connection.tlsSide(), written.error);
+          co_return;
+        }
+        tally.add(written.bytes);
+        pending = pending.subspan(written.bytes);
+      }
+    }
+  } catch (const std::system_error& error) {
+    connection.fail(Side::kRelay, error.code());
+  } catch (...) {
+    connection.fail(Side::kRelay, std::make_error_code(std::errc::not_enough_memory));
+  }
+}
+
+asio::awaitable<void> tlsToPlain(Connection& connection, std::span<std::byte> buffer,
+                                 Tally tally) {
+  tcp::socket& plain = connection.plain();
+  detail::SessionState& tls = connection.tls();
+  try {
+    for (;;) {
+      const detail::SslResult read = co_await detail::sslRead(tls, buffer);
+      if (read.outcome == detail::SslOutcome::kClosed || read.outcome == detail::SslOutcome::kEof) {
+        std::error_code shutdownError;
+        plain.shutdown(tcp::socket::shutdown_send, shutdownError);
+        if (shutdownError) connection.fail(connection.plainSide(), shutdownError);
+        co_return;
+      }
+      if (read.outcome == detail::SslOutcome::kFailed) {
+        connection.fail(connection.tlsSide(), read.error);
+        co_return;
+      }
+      auto [writeError, sent] =
+          co_await asio::async_write(plain, asio::buffer(buffer.data(), read.bytes), kAsTuple);
+      tally.add(sent);
+      if (writeError) {
+        connection.fail(connection.plainSide(), writeError);
+        co_return;
+      }
+    }
+  } catch (const std::system_error& error) {
+    connection.fail(Side::kRelay, error.code());
+  } catch (...) {
+    connection.fail(Side::kRelay, std::make_error_code(std::errc::not_enough_memory));
+  }
+}
+
+void count(proxy::RelayCounters& counters, const proxy::RelayResult& result) {
+  counters.connectionsClosed.fetch_add(1, kRelaxed);
+  counters.connectionsActive.fetch_sub(1, kRelaxed);
+  switch (result.end) {
+    case RelayEnd::kClosed:
+      break;
+    case RelayEnd::kReset:
+      counters.resets.fetch_add(1, kRelaxed);
+      break;
+    case RelayEnd::kError:
+      counters.errors.fetch_add(1, kRelaxed);
+      break;
+    case RelayEnd::kCancelled:
+      counters.cancelled.fetch_add(1, kRelaxed);
+      break;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<proxy::RelayResult> relayTls(tcp::socket plain, TlsSession tls,
+                                             proxy::RelayCounters& counters,
+                                             proxy::RelayOptions options) {
+  const auto started = std::chrono::steady_clock::now();
+  counters.connectionsOpened.fetch_add(1, kRelaxed);
+  counters.connectionsActive.fetch_add(1, kRelaxed);
+  proxy::RelayResult result;
+  std::optional<Connection> connection;
+  try {
+    connection.emplace(std::move(plain), std::move(tls));
+    if (!connection->plain().is_open()) {
+      connection->fail(connection->plainSide(), asio::error::bad_descriptor);
+    } else if (!connection->tls().socket.is_open()) {
+      connection->fail(connection->tlsSide(), asio::error::bad_descriptor);
+    } else {
+      std::error_code ignored;
+      connection->plain().set_option(tcp::no_delay(true), ignored);
+      connection->tls().socket.set_option(tcp::no_delay(true), ignored);
+      const std::size_t size = std::max<std::size_t>(options.bufferSize, 1);
+      const auto buffers = std::make_unique_for_overwrite<std::byte[]>(2 * size);
+      // Downstream to upstream is plain to TLS on a client session, TLS to plain on a
+      // server session.
+      const bool plainIsDownstream = connection->plainSide() == Side::kDownstream;
+      Tally upstreamBound{counters.bytesDownstreamToUpstream, result.bytesDownstreamToUpstream};
+      Tally downstreamBound{counters.bytesUpstreamToDownstream, result.bytesUpstreamToDownstream};
+      co_await (plainToTls(*connection, {buffers.get(), size},
+                           plainIsDownstream ? upstreamBound : downstreamBound) &&
+                tlsToPlain(*connection, {buffers.get() + size, size},
+                           plainIsDownstream ? downstreamBound : upstreamBound));
+    }
+  } catch (const std::system_error& error) {
+    if (connection) connection->fail(Side::kRelay, error.code());
+  } catch (...) {
+    if (connection) {
+      connection->fail(Side::kRelay, std::make_error_code(std::errc::not_enough_memory));
+    }
+  }
+  if (connection && connection->failure()) {
+    const auto& failure = *connection->failure();
+    result.end = failure.end;
+    result.side = failure.side;
+    result.error = failure.error;
+  } else if (connection) {
+    connection->close();
+  } else {
+    result.end = RelayEnd::kError;
+    result.error = std::make_error_code(std::errc::not_enough_memory);
+  }
+  result.duration = std::chrono::steady_clock::now() - started;
+  count(counters, result);
+  co_return result;
+}
+
+}  // namespace ztls::tls

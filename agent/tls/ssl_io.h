@@ -1,0 +1,48 @@
+// Driving non-blocking OpenSSL calls from coroutines: call, and when OpenSSL wants the
+// socket readable or writable, wait for that with async_wait and call again.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <span>
+#include <system_error>
+
+#include "session_state.h"
+#include "ztls/proxy/asio.h"
+
+namespace ztls::tls::detail {
+
+enum class SslWait { kNone, kRead, kWrite };
+
+// Waits until the socket is ready as `wait` says, or `deadline` (if any) expires
+// (asio::error::timed_out). Cancellation gives operation_aborted.
+asio::awaitable<std::error_code> waitReady(SessionState& state, SslWait wait,
+                                           asio::steady_timer* deadline);
+
+// After a failed SSL call, what OpenSSL wants: kNone means it will not succeed by waiting.
+SslWait wanted(int sslError);
+
+enum class SslOutcome {
+  kDone,    // the call succeeded; `bytes` says how much it moved
+  kClosed,  // the peer's close_notify arrived
+  kEof,     // TCP EOF exactly at a record boundary, without close_notify
+  kFailed,  // see `error`; the session is unusable
+};
+
+struct SslResult {
+  SslOutcome outcome = SslOutcome::kDone;
+  std::size_t bytes = 0;
+  std::error_code error;
+};
+
+// Each reads/writes/shuts down once it can, never throws, and fails with
+// operation_aborted once the socket is closed (the other direction of a relay failed).
+// SSL_read_ex into `buffer`: one record's worth at most.
+asio::awaitable<SslResult> sslRead(SessionState& state, std::span<std::byte> buffer);
+// SSL_write_ex: returns as soon as some records went out (partial writes are enabled).
+asio::awaitable<SslResult> sslWrite(SessionState& state, std::span<const std::byte> data);
+// Sends close_notify and returns without waiting for the peer's (RFC 8446 §6.1: each
+// direction is closed on its own).
+asio::awaitable<SslResult> sslShutdown(SessionState& state);
+
+}  // namespace ztls::tls::detail

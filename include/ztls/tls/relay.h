@@ -1,0 +1,32 @@
+// The userspace TLS relay: plaintext on one socket, a mesh TLS session on the other.
+#pragma once
+
+#include "ztls/proxy/asio.h"
+#include "ztls/proxy/counters.h"
+#include "ztls/proxy/relay.h"
+#include "ztls/tls/session.h"
+
+namespace ztls::tls {
+
+// proxy::relay's contract with one side encrypted. Bytes are counted as plaintext.
+//
+// Sides follow the session's role, as the agent uses them: a client session (connectMesh,
+// outbound) has the app's plain socket as downstream and TLS as upstream; a server session
+// (acceptMesh, inbound) has TLS as downstream and the app as upstream.
+//
+// - Plain EOF: close_notify (SSL_shutdown once), then shutdown(SHUT_WR) on the TLS socket,
+//   while the TLS side keeps being read (TLS 1.3 closes each direction on its own, RFC 8446
+//   §6.1).
+// - TLS close_notify, or TCP EOF exactly at a record boundary: shutdown(SHUT_WR) on the
+//   plain socket. EOF inside a record is truncation: an error.
+// - A reset or socket error on either side, a TLS alert or protocol error, or a KeyUpdate
+//   from the peer (TlsErrc::kKeyUpdateRefused) reset both peers.
+// - Backpressure as in proxy::relay: one buffer per direction, no read before the write.
+//
+// Never throws. Both sockets must be used by one thread at a time (a strand); terminal
+// cancellation resets both peers and ends with kCancelled.
+asio::awaitable<proxy::RelayResult> relayTls(asio::ip::tcp::socket plain, TlsSession tls,
+                                             proxy::RelayCounters& counters,
+                                             proxy::RelayOptions options = {});
+
+}  // namespace ztls::tls

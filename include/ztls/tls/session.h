@@ -1,0 +1,53 @@
+// An established, verified mesh TLS session: the TCP socket, OpenSSL's state for it, and
+// who is on the other end. What a relay strategy (userspace today, kernel TLS next) starts
+// from.
+#pragma once
+
+#include <openssl/types.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ztls/proxy/asio.h"
+#include "ztls/tls/context.h"
+
+namespace ztls::tls {
+
+namespace detail {
+struct SessionState;
+}
+
+class TlsSession {
+ public:
+  explicit TlsSession(std::unique_ptr<detail::SessionState> state);
+  TlsSession(TlsSession&&) noexcept;
+  TlsSession& operator=(TlsSession&&) noexcept;
+  ~TlsSession();  // frees the SSL and closes the socket (no close_notify)
+
+  // Everything below requires a session that was not moved from.
+  Role role() const;  // kServer from acceptMesh, kClient from connectMesh
+  const std::string& peerId() const;
+  const std::string& localId() const;
+  std::string_view cipher() const;    // "TLS_AES_128_GCM_SHA256"
+  std::string_view protocol() const;  // "TLSv1.3"
+
+  asio::ip::tcp::socket& socket();
+  // OpenSSL's connection, for the kernel TLS hand-off (sequence numbers, cipher). Its BIO is
+  // ours (see socket_bio.h): reading or writing through it directly bypasses nothing, but
+  // the relay strategies assume they are the only users.
+  SSL* nativeHandle() const;
+
+  // True when every byte the peer sent so far up to the end of the last record OpenSSL
+  // read has been consumed by OpenSSL and nothing is buffered inside it: the socket's
+  // receive queue starts at a record boundary, as the kernel TLS hand-off needs.
+  bool atRecordBoundary() const;
+
+  // For relay strategies inside this library.
+  detail::SessionState& state() { return *state_; }
+
+ private:
+  std::unique_ptr<detail::SessionState> state_;
+};
+
+}  // namespace ztls::tls

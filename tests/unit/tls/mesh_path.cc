@@ -1,0 +1,105 @@
+#include "mesh_path.h"
+
+#include <stdexcept>
+
+#include "ztls/tls/handshake.h"
+
+namespace ztls::tls::test {
+
+namespace {
+
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+proxy::RelayResult handshakeFailed(const HandshakeResult& result) {
+  proxy::RelayResult failed;
+  failed.end = proxy::RelayEnd::kError;
+  failed.error = result.error.error ? result.error.error
+                                    : std::make_error_code(std::errc::permission_denied);
+  return failed;
+}
+
+proxy::RelayResult wait(std::future<proxy::RelayResult>& future, std::chrono::seconds timeout) {
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    throw std::runtime_error("the relay did not finish within the timeout");
+  }
+  return future.get();
+}
+
+}  // namespace
+
+MeshPath::MeshPath(std::shared_ptr<const ServerContext> server,
+                   std::shared_ptr<const ClientContext> client,
+                   const std::string& expectedServerId, MeshPathOptions options)
+    : serverContext_(std::move(server)),
+      clientContext_(std::move(client)),
+      expectedServerId_(expectedServerId),
+      options_(std::move(options)) {
+  auto [appClient, clientPlain] = net_.rawClientPair();
+  auto [clientTls, serverTls] = net_.asioPair();
+  auto [serverPlain, appServer] = net_.rawServerPair();
+  appClient_ = std::move(appClient);
+  appServer_ = std::move(appServer);
+  asio::co_spawn(net_.io(), runClient(std::move(clientPlain), std::move(clientTls)),
+                 asio::bind_cancellation_slot(
+                     cancelClient_.slot(),
+                     [this](std::exception_ptr error, proxy::RelayResult result) {
+                       if (error) {
+                         clientResult_.set_exception(error);
+                       } else {
+                         clientResult_.set_value(result);
+                       }
+                     }));
+  asio::co_spawn(net_.io(), runServer(std::move(serverPlain), std::move(serverTls)),
+                 [this](std::exception_ptr error, proxy::RelayResult result) {
+                   if (error) {
+                     serverResult_.set_exception(error);
+                   } else {
+                     serverResult_.set_value(result);
+                   }
+                 });
+  // Kept alive while a held session waits for the end of the test.
+  thread_ = std::thread([this] {
+    auto work = asio::make_work_guard(net_.io());
+    net_.io().run();
+  });
+}
+
+MeshPath::~MeshPath() {
+  net_.io().stop();
+  thread_.join();
+}
+
+asio::awaitable<proxy::RelayResult> MeshPath::runClient(tcp::socket plain, tcp::socket tls) {
+  HandshakeResult handshake =
+      co_await connectMesh(std::move(tls), clientContext_, expectedServerId_, 10s);
+  if (!handshake.ok()) co_return handshakeFailed(handshake);
+  co_return co_await relayTls(std::move(plain), std::move(*handshake.session), clientCounters,
+                              options_.relay);
+}
+
+asio::awaitable<proxy::RelayResult> MeshPath::runServer(tcp::socket plain, tcp::socket tls) {
+  HandshakeResult handshake = co_await acceptMesh(std::move(tls), serverContext_, 10s);
+  if (!handshake.ok()) co_return handshakeFailed(handshake);
+  if (options_.serverAction) {
+    options_.serverAction(*handshake.session);
+    heldServerSession_ = std::move(handshake.session);
+    co_return proxy::RelayResult{};
+  }
+  co_return co_await relayTls(std::move(plain), std::move(*handshake.session), serverCounters,
+                              options_.relay);
+}
+
+proxy::RelayResult MeshPath::clientRelay(std::chrono::seconds timeout) {
+  return wait(clientFuture_, timeout);
+}
+
+proxy::RelayResult MeshPath::serverRelay(std::chrono::seconds timeout) {
+  return wait(serverFuture_, timeout);
+}
+
+void MeshPath::cancelClientRelay() {
+  asio::post(net_.io(), [this] { cancelClient_.emit(asio::cancellation_type::terminal); });
+}
+
+}  // namespace ztls::tls::test
