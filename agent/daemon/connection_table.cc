@@ -1,5 +1,9 @@
 #include "daemon/connection_table.h"
 
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace ztls::daemon {
@@ -21,6 +25,31 @@ void add(proxy::RelayCountersSnapshot& sum, const proxy::RelayCountersSnapshot& 
 }
 
 }  // namespace
+
+ConnectionRecord::~ConnectionRecord() {
+  if (killFd >= 0) ::close(killFd);
+}
+
+std::size_t ConnectionTable::enforce(const policy::Snapshot& snapshot) {
+  std::vector<std::pair<std::shared_ptr<ConnectionRecord>, std::string>> doomed;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& record : live_) {
+      if (!record->revalidate || record->killFd < 0) continue;
+      if (auto reason = record->revalidate(snapshot)) doomed.emplace_back(record, *reason);
+    }
+  }
+  for (const auto& [record, reason] : doomed) {
+    spdlog::warn("{} closed by policy src={} src_identity={} dst={} dst_workload={} reason=\"{}\"",
+                 record->direction, record->source.address, record->source.identity,
+                 record->destination.address, record->destination.workload, reason);
+    // A zero linger turns the last close into a reset; shutdown wakes the relay now.
+    const linger abortive{1, 0};
+    ::setsockopt(record->killFd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+    ::shutdown(record->killFd, SHUT_RDWR);
+  }
+  return doomed.size();
+}
 
 std::shared_ptr<ConnectionRecord> ConnectionTable::open(std::shared_ptr<ConnectionRecord> record) {
   std::lock_guard lock(mutex_);

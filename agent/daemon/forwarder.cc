@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -197,6 +198,21 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
     resetAndClose(downstream);
     co_return;
   }
+  record->killFd = ::dup(session ? session->socket().native_handle() : downstream.native_handle());
+  record->revalidate = [ns = pod->namespace_, name = pod->name, port = destination.port(),
+                        mutualTls = session.has_value(),
+                        attributes](const policy::Snapshot& now) -> std::optional<std::string> {
+    const policy::Workload* current = now.findWorkload(ns, name);
+    if (current == nullptr) return "the destination pod is no longer in the config";
+    const policy::ModeDecision newMode = policy::effectivePeerAuthn(now, *current).forPort(port);
+    if (!mutualTls && newMode.mode == config::MtlsMode::kStrict) {
+      return "port " + std::to_string(port) + " is now STRICT (" + newMode.reason + ")";
+    }
+    const auto verdict =
+        policy::authorize(policy::authorizationPoliciesFor(now, *current), attributes);
+    if (!verdict.allowed) return "AuthorizationPolicy: " + verdict.reason;
+    return std::nullopt;
+  };
   counters_.connections.open(record);
   const auto result =
       session ? co_await tls::relayTls(std::move(app), std::move(*session), record->counters)

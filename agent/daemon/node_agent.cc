@@ -93,8 +93,11 @@ void NodeAgent::tick() {
     spdlog::info("rotated {} workload certificates", rotated);
   }
   if (!config_.refresh()) return;
-  std::lock_guard lock(mutex_);
-  reconcileLocked();
+  {
+    std::lock_guard lock(mutex_);
+    reconcileLocked();
+  }
+  counters_.connections.enforce(*config_.snapshot());
 }
 
 void NodeAgent::retainIdentitiesLocked() {

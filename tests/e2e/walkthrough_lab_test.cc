@@ -1,6 +1,8 @@
 // The lab as users run it: a 2-node cluster, the walkthrough's namespaces and samples,
 // real curl against real httpbin, and the node agents' own counters as witnesses.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -484,6 +486,101 @@ TEST_F(WalkthroughLab, PolicyStepsOfTheWalkthroughComeOutAsPrinted) {
   lab_->must("delete destinationrules overwrite-example -n foo");
   lab_->must("delete destinationrules httpbin -n bar");
   expectMatrix(*lab_, "policies removed", none);
+}
+
+}  // namespace
+}  // namespace ztls::e2e
+
+namespace ztls::e2e {
+namespace {
+
+// Everything that crosses between nodes goes over the underlay bridge: capture there.
+class UnderlayCapture {
+ public:
+  explicit UnderlayCapture(const Lab& lab)
+      : file_(std::filesystem::temp_directory_path() /
+              ("ztls-e2e-wire-" + std::to_string(getpid()) + ".txt")) {
+    const Outcome started = shell("ip netns exec " + lab.cluster() +
+                                  ".underlay tcpdump -i underlay -n -l -A -s 0 tcp > " +
+                                  file_.string() + " 2>/dev/null & echo $!");
+    pid_ = std::stoi(started.output);
+    usleep(1500000);  // tcpdump needs a moment before it sees packets
+  }
+  ~UnderlayCapture() {
+    stop();
+    std::filesystem::remove(file_);
+  }
+  std::string stop() {
+    if (pid_ > 0) {
+      usleep(500000);
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+      pid_ = 0;
+    }
+    std::ifstream in(file_);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
+ private:
+  std::filesystem::path file_;
+  pid_t pid_ = 0;
+};
+
+TEST_F(WalkthroughLab, MeshTrafficIsEncryptedOnTheWireAndLegacyTrafficIsNot) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/tcpdump")) << "the wire check needs tcpdump";
+  const std::string lab = std::string(ZTLS_LAB_PATH) + " --cluster " + lab_->cluster();
+  const std::string meshMarker = "ztls-wire-probe-mesh-" + std::to_string(getpid());
+  const std::string legacyMarker = "ztls-wire-probe-legacy-" + std::to_string(getpid());
+  UnderlayCapture capture(*lab_);
+  for (const auto& [from, marker] :
+       {std::pair{"foo", meshMarker}, std::pair{"legacy", legacyMarker}}) {
+    const Outcome sent =
+        shell(lab + " exec -n " + from +
+              " deploy/sleep -- curl -s -o /dev/null -w '%{http_code}' -H 'X-Probe: " + marker +
+              "' http://httpbin.bar:8000/headers");
+    EXPECT_EQ(sent.output, "200") << from;
+  }
+  const std::string wire = capture.stop();
+  EXPECT_NE(wire.find("GET /headers"), std::string::npos)
+      << "the capture saw no plaintext request at all: is it on the right link?";
+  EXPECT_EQ(wire.find(meshMarker), std::string::npos)
+      << "a mesh-to-mesh request crossed the underlay in plaintext";
+  EXPECT_NE(wire.find(legacyMarker), std::string::npos)
+      << "the legacy request should be visible: it is plaintext by design";
+}
+
+}  // namespace
+}  // namespace ztls::e2e
+
+namespace ztls::e2e {
+namespace {
+
+TEST_F(WalkthroughLab, APlaintextConnectionIsClosedWhenItsPortTurnsStrict) {
+  const std::string lab = std::string(ZTLS_LAB_PATH) + " --cluster " + lab_->cluster();
+  const std::string result =
+      std::filesystem::temp_directory_path() / ("ztls-e2e-live-" + std::to_string(getpid()));
+  // /delay/6 keeps a plaintext legacy → foo connection open for six seconds.
+  const auto started = std::chrono::steady_clock::now();
+  shell("(" + lab +
+        " exec -n legacy deploy/sleep -- curl -s -o /dev/null -w '%{http_code}' "
+        "http://httpbin.foo:8000/delay/6 > " +
+        result + " 2>/dev/null; echo \" $?\" >> " + result +
+        ") >/dev/null 2>&1 &");  // detached from our pipe, or shell() would wait
+  usleep(1500000);
+  lab_->must("apply -f " + fixture("foo-namespace-strict.yaml"));
+  std::string outcome;
+  while (std::chrono::steady_clock::now() - started < std::chrono::seconds(10)) {
+    std::ifstream in(result);
+    outcome.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (outcome.find(' ') != std::string::npos) break;
+    usleep(100000);
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  lab_->must("delete peerauthentication default -n foo");
+  std::filesystem::remove(result);
+  EXPECT_EQ(outcome.rfind("000", 0), 0u) << "curl got: " << outcome;
+  EXPECT_LT(elapsed, std::chrono::seconds(5))
+      << "the connection lived on after foo turned STRICT: " << outcome;
 }
 
 }  // namespace
