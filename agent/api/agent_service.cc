@@ -79,4 +79,20 @@ grpc::Status AgentService::ListConnections(grpc::ServerContext*, const pb::ListC
   });
 }
 
+grpc::Status AgentService::ListCertificates(grpc::ServerContext*,
+                                            const pb::ListCertificatesRequest*,
+                                            pb::ListCertificatesResponse* response) {
+  return guarded([&] {
+    for (const CertificateInfo& certificate : backend_.listCertificates()) {
+      pb::Certificate& out = *response->add_certificates();
+      out.set_spiffe_id(certificate.spiffeId);
+      out.set_serial(certificate.serial);
+      out.set_not_before_unix(certificate.notBeforeUnix);
+      out.set_not_after_unix(certificate.notAfterUnix);
+      out.set_renew_at_unix(certificate.renewAtUnix);
+      out.set_root_fingerprint(certificate.rootFingerprint);
+    }
+  });
+}
+
 }  // namespace ztls::api

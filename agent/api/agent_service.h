@@ -25,6 +25,9 @@ class AgentService final : public ::ztls::agent::v1::Agent::Service {
   grpc::Status ListConnections(grpc::ServerContext* context,
                                const ::ztls::agent::v1::ListConnectionsRequest* request,
                                ::ztls::agent::v1::ListConnectionsResponse* response) override;
+  grpc::Status ListCertificates(grpc::ServerContext* context,
+                                const ::ztls::agent::v1::ListCertificatesRequest* request,
+                                ::ztls::agent::v1::ListCertificatesResponse* response) override;
 
  private:
   AgentBackend& backend_;

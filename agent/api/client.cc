@@ -123,6 +123,18 @@ std::vector<ConnectionInfo> AgentClient::listConnections() {
   return connections;
 }
 
+std::vector<CertificateInfo> AgentClient::listCertificates() {
+  const auto response = impl_->call<pb::ListCertificatesRequest, pb::ListCertificatesResponse>(
+      "ListCertificates", &pb::Agent::Stub::ListCertificates, pb::ListCertificatesRequest{});
+  std::vector<CertificateInfo> certificates;
+  for (const auto& certificate : response.certificates()) {
+    certificates.push_back({certificate.spiffe_id(), certificate.serial(),
+                            certificate.not_before_unix(), certificate.not_after_unix(),
+                            certificate.renew_at_unix(), certificate.root_fingerprint()});
+  }
+  return certificates;
+}
+
 AgentStatus AgentClient::status() {
   return fromProto(impl_->call<pb::GetStatusRequest, pb::GetStatusResponse>(
       "GetStatus", &pb::Agent::Stub::GetStatus, pb::GetStatusRequest{}));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "ztls/api/client.h"
@@ -140,6 +141,47 @@ int runConnections(const LiveOptions& options, std::ostream& out, std::ostream& 
                       std::to_string(connection.bytesReceived),
                       fmt::format("{:.1f}s", static_cast<double>(connection.ageMs) / 1000.0),
                       connection.reason});
+    }
+    printTable(rows, out);
+    return 0;
+  } catch (const std::exception& error) {
+    err << "error: " << error.what() << '\n';
+    return 1;
+  }
+}
+
+int runCertificates(const LiveOptions& options, std::ostream& out, std::ostream& err) {
+  if (!validOutput(options, err)) return 2;
+  const auto utc = [](std::int64_t unixSeconds) {
+    const std::time_t seconds = unixSeconds;
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(buffer);
+  };
+  try {
+    api::AgentClient client(options.socket);
+    const auto certificates = client.listCertificates();
+    if (options.output == "json") {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& certificate : certificates) {
+        list.push_back({{"spiffeId", certificate.spiffeId},
+                        {"serial", certificate.serial},
+                        {"notBefore", utc(certificate.notBeforeUnix)},
+                        {"notAfter", utc(certificate.notAfterUnix)},
+                        {"nextRotation", utc(certificate.renewAtUnix)},
+                        {"rootFingerprint", certificate.rootFingerprint}});
+      }
+      out << nlohmann::json{{"certificates", list}}.dump(2) << '\n';
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows{
+        {"SPIFFE ID", "SERIAL", "EXPIRES", "NEXT ROTATION", "ROOT SHA-256"}};
+    for (const auto& certificate : certificates) {
+      rows.push_back({certificate.spiffeId, certificate.serial.substr(0, 16),
+                      utc(certificate.notAfterUnix), utc(certificate.renewAtUnix),
+                      certificate.rootFingerprint.substr(0, 16)});
     }
     printTable(rows, out);
     return 0;

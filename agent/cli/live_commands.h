@@ -14,6 +14,7 @@ struct LiveOptions {
 
 int runWorkloads(const LiveOptions& options, std::ostream& out, std::ostream& err);
 int runConnections(const LiveOptions& options, std::ostream& out, std::ostream& err);
+int runCertificates(const LiveOptions& options, std::ostream& out, std::ostream& err);
 int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace ztls::cli

@@ -46,7 +46,10 @@ int main(int argc, char** argv) {
   CLI::App* connectionsCommand =
       app.add_subcommand("connections", "Connections the node agent relays right now");
   connectionsCommand->add_option("-o,--output", live.output, "table (default) or json");
-  for (CLI::App* command : {workloadsCommand, statusCommand, connectionsCommand}) {
+  CLI::App* certsCommand = app.add_subcommand(
+      "certs", "Workload certificates on this node: SPIFFE ID, expiry, rotation");
+  certsCommand->add_option("-o,--output", live.output, "table (default) or json");
+  for (CLI::App* command : {workloadsCommand, statusCommand, connectionsCommand, certsCommand}) {
     command
         ->add_option("--socket", live.socket, "The node agent's API socket (or ZTLS_AGENT_SOCKET)")
         ->capture_default_str();
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
 
   if (workloadsCommand->parsed()) return ztls::cli::runWorkloads(live, std::cout, std::cerr);
   if (statusCommand->parsed()) return ztls::cli::runStatus(live, std::cout, std::cerr);
+  if (certsCommand->parsed()) return ztls::cli::runCertificates(live, std::cout, std::cerr);
   if (connectionsCommand->parsed()) {
     return ztls::cli::runConnections(live, std::cout, std::cerr);
   }

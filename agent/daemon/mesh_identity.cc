@@ -1,5 +1,8 @@
 #include "daemon/mesh_identity.h"
 
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 namespace ztls::daemon {
@@ -40,6 +43,15 @@ std::shared_ptr<const tls::ServerContext> MeshIdentity::serverContext(
 std::shared_ptr<const tls::ClientContext> MeshIdentity::clientContext(
     const identity::SpiffeId& id) {
   return contextFor(id, clients_);
+}
+
+std::string MeshIdentity::rootFingerprint() const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (X509_digest(issuer_->root(), EVP_sha256(), digest, &length) != 1) return "";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
 }
 
 void MeshIdentity::retain(const std::set<identity::SpiffeId>& wanted) {

@@ -24,6 +24,9 @@ class MeshIdentity {
 
   const std::string& trustDomain() const { return trustDomain_; }
   identity::WorkloadCertificates& certificates() { return certificates_; }
+  // SHA-256 of the root certificate (DER), hex: lets operators check every node trusts
+  // the same root.
+  std::string rootFingerprint() const;
 
   // Throw when no certificate can be had (issuer failure): the caller refuses the
   // connection rather than falling back to anything weaker.

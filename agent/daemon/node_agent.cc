@@ -292,6 +292,21 @@ std::vector<api::Workload> NodeAgent::listWorkloads(const std::string& namespace
   return workloads;
 }
 
+std::vector<api::CertificateInfo> NodeAgent::listCertificates() {
+  const auto unixSeconds = [](std::chrono::system_clock::time_point when) {
+    return static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count());
+  };
+  const std::string root = identity_.rootFingerprint();
+  std::vector<api::CertificateInfo> certificates;
+  for (const auto& certified : identity_.certificates().all()) {
+    certificates.push_back({certified->id.uri(), certified->serialHex,
+                            unixSeconds(certified->notBefore), unixSeconds(certified->notAfter),
+                            unixSeconds(certified->renewAt()), root});
+  }
+  return certificates;
+}
+
 std::vector<api::ConnectionInfo> NodeAgent::listConnections() {
   return counters_.connections.list();
 }

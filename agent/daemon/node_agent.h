@@ -52,6 +52,7 @@ class NodeAgent : public api::AgentBackend {
   std::vector<api::Workload> listWorkloads(const std::string& namespace_) override;
   api::AgentStatus status() override;
   std::vector<api::ConnectionInfo> listConnections() override;
+  std::vector<api::CertificateInfo> listCertificates() override;
 
  private:
   struct CapturedPod;

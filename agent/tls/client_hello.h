@@ -13,8 +13,8 @@ struct ClientHelloSummary {
   // Empty when well-formed; otherwise what is wrong (static text).
   std::string_view problem;
   bool offersMesh = false;
-  std::string serverName;          // printable rendering
-  std::vector<std::string> alpn;   // printable renderings, in offered order
+  std::string serverName;         // printable rendering
+  std::vector<std::string> alpn;  // printable renderings, in offered order
 };
 
 // `body` is the handshake message without its 4-byte header.

@@ -56,8 +56,8 @@ void configureProtocol(SSL_CTX* ctx, Role role) {
   // server's write sequence past 0 before the first application record, and OpenSSL has
   // no getter for it (see shared/notes/tls-library.md).
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(ctx,
+                      SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (role == Role::kServer) check(SSL_CTX_set_num_tickets(ctx, 0), "disabling session tickets");
   // The relay counts what each SSL_write_ex call got out, record by record. The chain
   // sent is exactly the leaf and the given intermediates: OpenSSL would otherwise complete
@@ -90,9 +90,8 @@ void configureCredentials(SSL_CTX* ctx, const Credentials& credentials) {
 
 void configurePeerChecks(SSL_CTX* ctx, Role role) {
   // A server requests a client certificate and fails a handshake without one.
-  const int mode = role == Role::kServer
-                       ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
-                       : SSL_VERIFY_PEER;
+  const int mode =
+      role == Role::kServer ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER;
   SSL_CTX_set_verify(ctx, mode, detail::onVerify);
   SSL_CTX_set_verify_depth(ctx, kMaxVerifyDepth);
   if (role == Role::kServer) {

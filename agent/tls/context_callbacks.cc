@@ -59,8 +59,8 @@ int onVerify(int preverifyOk, X509_STORE_CTX* store) {
   LeafIdentity identity = spiffeIdOf(cert);
   if (!identity.ok()) {
     checks->reject(HandshakeFailure::kBadIdentity,
-                   std::string(checks->peerRole()) + " certificate has no usable SPIFFE ID: " +
-                       identity.problem,
+                   std::string(checks->peerRole()) +
+                       " certificate has no usable SPIFFE ID: " + identity.problem,
                    X509_V_ERR_APPLICATION_VERIFICATION);
     X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
@@ -81,8 +81,8 @@ int onClientHello(SSL* ssl, int* alert, void*) {
   const unsigned char* data = nullptr;
   std::size_t length = 0;
   std::optional<std::vector<std::string_view>> offered;
-  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation,
-                                &data, &length) == 1) {
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation, &data,
+                                &length) == 1) {
     offered = parseAlpnList({data, length});
     if (!offered) {
       if (checks != nullptr) {
@@ -104,8 +104,8 @@ int onClientHello(SSL* ssl, int* alert, void*) {
   return SSL_CLIENT_HELLO_ERROR;
 }
 
-int onSelectAlpn(SSL*, const unsigned char** out, unsigned char* outLength,
-                 const unsigned char* in, unsigned int inLength, void*) {
+int onSelectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, const unsigned char* in,
+                 unsigned int inLength, void*) {
   const auto offered = parseProtocolNames({in, inLength});
   if (!offered || !offersMeshAlpn(*offered)) return SSL_TLSEXT_ERR_ALERT_FATAL;
   // Points at the constant, which outlives every handshake.
@@ -115,8 +115,8 @@ int onSelectAlpn(SSL*, const unsigned char** out, unsigned char* outLength,
 }
 
 void onKeylog(const SSL* ssl, const char* line) {
-  const auto* owner = static_cast<const MeshTlsContext*>(
-      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), contextIndex()));
+  const auto* owner =
+      static_cast<const MeshTlsContext*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), contextIndex()));
   if (owner == nullptr || !owner->keylog()) return;
   try {
     owner->keylog()(ssl, line);
@@ -125,8 +125,8 @@ void onKeylog(const SSL* ssl, const char* line) {
   }
 }
 
-void onProtocolMessage(int writing, int, int contentType, const void* buffer,
-                       std::size_t length, SSL* ssl, void*) {
+void onProtocolMessage(int writing, int, int contentType, const void* buffer, std::size_t length,
+                       SSL* ssl, void*) {
   if (writing != 0 || contentType != SSL3_RT_HANDSHAKE || length < 1) return;
   if (*static_cast<const unsigned char*>(buffer) != SSL3_MT_KEY_UPDATE) return;
   if (PeerChecks* checks = PeerChecks::of(ssl)) checks->keyUpdateReceived = true;

@@ -94,8 +94,6 @@ const std::error_category& tlsCategory() {
   return category;
 }
 
-std::error_code make_error_code(TlsErrc code) {
-  return {static_cast<int>(code), tlsCategory()};
-}
+std::error_code make_error_code(TlsErrc code) { return {static_cast<int>(code), tlsCategory()}; }
 
 }  // namespace ztls::tls

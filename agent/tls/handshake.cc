@@ -124,8 +124,8 @@ asio::awaitable<HandshakeResult> connectMesh(tcp::socket connected,
                                              std::shared_ptr<const ClientContext> context,
                                              std::string expectedServerId,
                                              std::chrono::milliseconds timeout) {
-  return start(std::move(connected), std::move(context), Role::kClient,
-               std::move(expectedServerId), {}, timeout);
+  return start(std::move(connected), std::move(context), Role::kClient, std::move(expectedServerId),
+               {}, timeout);
 }
 
 }  // namespace ztls::tls

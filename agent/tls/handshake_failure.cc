@@ -60,7 +60,8 @@ HandshakeError fromOpenssl(SessionState& state, unsigned long error) {
     // A fatal alert from the peer: SSL_R_* for alerts is the alert number plus 1000.
     result = make(HandshakeFailure::kPeerRejected, "the " + std::string(state.checks.peerRole()) +
                                                        " rejected the handshake: " + what);
-  } else if (ERR_GET_LIB(error) == ERR_LIB_SSL && reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+  } else if (ERR_GET_LIB(error) == ERR_LIB_SSL &&
+             reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
     result = make(HandshakeFailure::kNoPeerCertificate, "client sent no certificate");
   } else if (ERR_GET_LIB(error) == ERR_LIB_SSL && isNotTls(reason)) {
     result = make(HandshakeFailure::kNotTls, "the " + std::string(state.checks.peerRole()) +
@@ -94,15 +95,14 @@ HandshakeError classifyHandshakeFailure(SessionState& state, int sslError) {
   } else if (state.io.lastErrno != 0) {
     result = fromSocket(state);
   } else if (state.io.eof) {
-    result = make(HandshakeFailure::kPeerClosed,
-                  "the " + std::string(state.checks.peerRole()) +
-                      " closed the connection during the handshake");
+    result = make(HandshakeFailure::kPeerClosed, "the " + std::string(state.checks.peerRole()) +
+                                                     " closed the connection during the handshake");
   } else if (opensslError != 0) {
     result = fromOpenssl(state, opensslError);
   } else {
-    result = make(HandshakeFailure::kInternal,
-                  "TLS handshake failed without a reason (SSL_get_error " +
-                      std::to_string(sslError) + ")");
+    result =
+        make(HandshakeFailure::kInternal, "TLS handshake failed without a reason (SSL_get_error " +
+                                              std::to_string(sslError) + ")");
   }
   ERR_clear_error();
   return result;
@@ -112,8 +112,8 @@ HandshakeError confirmPeer(SessionState& state) {
   SSL* ssl = state.ssl.get();
   const std::string peer = state.checks.peerRole();
   if (SSL_version(ssl) != TLS1_3_VERSION) {
-    return make(HandshakeFailure::kProtocol, "negotiated " + std::string(SSL_get_version(ssl)) +
-                                                 ", not TLS 1.3");
+    return make(HandshakeFailure::kProtocol,
+                "negotiated " + std::string(SSL_get_version(ssl)) + ", not TLS 1.3");
   }
   const unsigned char* selected = nullptr;
   unsigned int selectedLength = 0;
@@ -125,7 +125,8 @@ HandshakeError confirmPeer(SessionState& state) {
                     : "peer did not offer the mesh ALPN " + std::string(kMeshAlpn));
   }
   const X509* leaf = SSL_get0_peer_certificate(ssl);
-  if (leaf == nullptr) return make(HandshakeFailure::kNoPeerCertificate, peer + " sent no certificate");
+  if (leaf == nullptr)
+    return make(HandshakeFailure::kNoPeerCertificate, peer + " sent no certificate");
   if (const long verify = SSL_get_verify_result(ssl); verify != X509_V_OK) {
     HandshakeError result =
         make(verifyFailureKind(verify), describeVerifyFailure(peer.c_str(), verify, 0, leaf, leaf));

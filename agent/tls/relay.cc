@@ -2,6 +2,7 @@
 // TLS strategy will start from the same TlsSession.
 #include "ztls/tls/relay.h"
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -99,8 +100,7 @@ struct Tally {
   }
 };
 
-asio::awaitable<void> plainToTls(Connection& connection, std::span<std::byte> buffer,
-                                 Tally tally) {
+asio::awaitable<void> plainToTls(Connection& connection, std::span<std::byte> buffer, Tally tally) {
   tcp::socket& plain = connection.plain();
   detail::SessionState& tls = connection.tls();
   try {
@@ -142,8 +142,7 @@ asio::awaitable<void> plainToTls(Connection& connection, std::span<std::byte> bu
   }
 }
 
-asio::awaitable<void> tlsToPlain(Connection& connection, std::span<std::byte> buffer,
-                                 Tally tally) {
+asio::awaitable<void> tlsToPlain(Connection& connection, std::span<std::byte> buffer, Tally tally) {
   tcp::socket& plain = connection.plain();
   detail::SessionState& tls = connection.tls();
   try {
@@ -212,6 +211,10 @@ asio::awaitable<proxy::RelayResult> relayTls(tcp::socket plain, TlsSession tls,
       std::error_code ignored;
       connection->plain().set_option(tcp::no_delay(true), ignored);
       connection->tls().socket.set_option(tcp::no_delay(true), ignored);
+      // This strategy keeps the session in userspace to the end, so OpenSSL may read
+      // ahead of the record it decrypts: about one recv per record instead of two (header,
+      // then body). The kernel TLS strategy must not, and does not inherit this.
+      SSL_set_read_ahead(connection->tls().ssl.get(), 1);
       const std::size_t size = std::max<std::size_t>(options.bufferSize, 1);
       const auto buffers = std::make_unique_for_overwrite<std::byte[]>(2 * size);
       // Downstream to upstream is plain to TLS on a client session, TLS to plain on a

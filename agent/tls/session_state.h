@@ -3,10 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "openssl_ptr.h"
 #include "peer_checks.h"
 #include "socket_bio.h"
+#include "ssl_result.h"
 #include "ztls/proxy/asio.h"
 #include "ztls/tls/context.h"
 
@@ -28,6 +30,8 @@ struct SessionState {
   SocketIo io;
   PeerChecks checks;
   SslPtr ssl;
+  // A failure found while reading ahead of the caller, returned by the next read.
+  std::optional<SslResult> deferredRead;
 };
 
 }  // namespace ztls::tls::detail

@@ -30,8 +30,8 @@ int readSocket(BIO* bio, char* out, std::size_t length, std::size_t* readBytes) 
   for (;;) {
     const ssize_t received = ::recv(io.socket.native_handle(), out, length, MSG_DONTWAIT);
     if (received > 0) {
-      io.inbound.consume({reinterpret_cast<const std::uint8_t*>(out),
-                          static_cast<std::size_t>(received)});
+      io.inbound.consume(
+          {reinterpret_cast<const std::uint8_t*>(out), static_cast<std::size_t>(received)});
       *readBytes = static_cast<std::size_t>(received);
       return 1;
     }
@@ -100,13 +100,12 @@ int create(BIO* bio) {
 int destroy(BIO*) { return 1; }  // SocketIo is owned by the session state
 
 BIO_METHOD* makeMethod() {
-  BIO_METHOD* method = BIO_meth_new(
-      BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "ztls socket");
+  BIO_METHOD* method =
+      BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "ztls socket");
   if (method == nullptr) return nullptr;
   if (BIO_meth_set_read_ex(method, readSocket) != 1 ||
-      BIO_meth_set_write_ex(method, writeSocket) != 1 ||
-      BIO_meth_set_ctrl(method, control) != 1 || BIO_meth_set_create(method, create) != 1 ||
-      BIO_meth_set_destroy(method, destroy) != 1) {
+      BIO_meth_set_write_ex(method, writeSocket) != 1 || BIO_meth_set_ctrl(method, control) != 1 ||
+      BIO_meth_set_create(method, create) != 1 || BIO_meth_set_destroy(method, destroy) != 1) {
     BIO_meth_free(method);
     return nullptr;
   }

@@ -26,9 +26,9 @@ struct SocketIo {
   asio::ip::tcp::socket& socket;
   std::vector<std::uint8_t> prefix;  // read before the socket
   std::size_t prefixUsed = 0;
-  int lastErrno = 0;     // of the last failed recv/send; 0 if none failed
-  bool eof = false;      // recv returned 0
-  RecordFraming inbound; // over everything handed to OpenSSL
+  int lastErrno = 0;      // of the last failed recv/send; 0 if none failed
+  bool eof = false;       // recv returned 0
+  RecordFraming inbound;  // over everything handed to OpenSSL
 
   bool prefixLeft() const { return prefixUsed < prefix.size(); }
 };

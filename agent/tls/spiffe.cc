@@ -17,8 +17,8 @@ bool isTrustDomainChar(char c) {
 }
 
 bool isPathChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '-' || c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-' || c == '_';
 }
 
 }  // namespace
@@ -59,8 +59,8 @@ LeafIdentity spiffeIdOf(const X509* leaf) {
       X509_get_ext_d2i(leaf, NID_subject_alt_name, &critical, nullptr)));
   if (!names) {
     // -2: the extension occurs more than once, which RFC 5280 §4.2 forbids.
-    identity.problem = critical == -2 ? "more than one subjectAltName extension"
-                                      : "no subjectAltName extension";
+    identity.problem =
+        critical == -2 ? "more than one subjectAltName extension" : "no subjectAltName extension";
     return identity;
   }
   int uris = 0;

@@ -96,10 +96,42 @@ asio::awaitable<std::error_code> waitReady(SessionState& state, SslWait wait,
 }
 
 asio::awaitable<SslResult> sslRead(SessionState& state, std::span<std::byte> buffer) {
+  if (state.deferredRead) {
+    const SslResult deferred = *state.deferredRead;
+    state.deferredRead.reset();
+    co_return deferred;
+  }
   SSL* ssl = state.ssl.get();
-  return drive(state, [ssl, buffer](std::size_t& bytes) {
+  SslResult result = co_await drive(state, [ssl, buffer](std::size_t& bytes) {
     return SSL_read_ex(ssl, buffer.data(), buffer.size(), &bytes);
   });
+  // SSL_read_ex returns one record at most. Whatever else OpenSSL already holds (with
+  // read-ahead, usually the next records) goes into the same buffer, so the plain side
+  // gets one write per buffer rather than one per record.
+  while (result.outcome == SslOutcome::kDone && result.bytes < buffer.size() &&
+         SSL_has_pending(ssl) == 1) {
+    ERR_clear_error();
+    state.io.lastErrno = 0;
+    std::size_t more = 0;
+    const int status =
+        SSL_read_ex(ssl, buffer.data() + result.bytes, buffer.size() - result.bytes, &more);
+    if (state.checks.keyUpdateReceived) {
+      // What came before the KeyUpdate is delivered; what came after it never is.
+      ERR_clear_error();
+      state.deferredRead = failed(TlsErrc::kKeyUpdateRefused);
+      break;
+    }
+    if (status != 1) {
+      // Reported by the next call, with the details only available now (errno, EOF,
+      // OpenSSL's queue): a repeated SSL_read would only say "error state".
+      const int sslError = SSL_get_error(ssl, status);
+      if (wanted(sslError) == SslWait::kNone) state.deferredRead = classifyFailure(state, sslError);
+      ERR_clear_error();
+      break;
+    }
+    result.bytes += more;
+  }
+  co_return result;
 }
 
 asio::awaitable<SslResult> sslWrite(SessionState& state, std::span<const std::byte> data) {

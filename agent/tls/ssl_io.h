@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "session_state.h"
+#include "ssl_result.h"
 #include "ztls/proxy/asio.h"
 
 namespace ztls::tls::detail {
@@ -21,19 +22,6 @@ asio::awaitable<std::error_code> waitReady(SessionState& state, SslWait wait,
 
 // After a failed SSL call, what OpenSSL wants: kNone means it will not succeed by waiting.
 SslWait wanted(int sslError);
-
-enum class SslOutcome {
-  kDone,    // the call succeeded; `bytes` says how much it moved
-  kClosed,  // the peer's close_notify arrived
-  kEof,     // TCP EOF exactly at a record boundary, without close_notify
-  kFailed,  // see `error`; the session is unusable
-};
-
-struct SslResult {
-  SslOutcome outcome = SslOutcome::kDone;
-  std::size_t bytes = 0;
-  std::error_code error;
-};
 
 // Each reads/writes/shuts down once it can, never throws, and fails with
 // operation_aborted once the socket is closed (the other direction of a relay failed).

@@ -65,8 +65,8 @@ std::string certificateName(const X509* cert) {
 std::string describeVerifyFailure(const char* peerRole, long verifyError, int depth,
                                   const X509* cert, const X509* leaf) {
   const std::string detail = X509_verify_cert_error_string(verifyError);
-  const std::string peer =
-      std::string(peerRole) + " certificate (" + certificateName(leaf != nullptr ? leaf : cert) + ")";
+  const std::string peer = std::string(peerRole) + " certificate (" +
+                           certificateName(leaf != nullptr ? leaf : cert) + ")";
   const ASN1_TIME* notAfter = cert != nullptr ? X509_get0_notAfter(cert) : nullptr;
   const ASN1_TIME* notBefore = cert != nullptr ? X509_get0_notBefore(cert) : nullptr;
   switch (verifyFailureKind(verifyError)) {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "lab_runner.h"
 
@@ -581,6 +582,36 @@ TEST_F(WalkthroughLab, APlaintextConnectionIsClosedWhenItsPortTurnsStrict) {
   EXPECT_EQ(outcome.rfind("000", 0), 0u) << "curl got: " << outcome;
   EXPECT_LT(elapsed, std::chrono::seconds(5))
       << "the connection lived on after foo turned STRICT: " << outcome;
+}
+
+}  // namespace
+}  // namespace ztls::e2e
+
+namespace ztls::e2e {
+namespace {
+
+TEST_F(WalkthroughLab, EachNodeHoldsCertificatesOnlyForItsMeshServiceAccountsUnderOneRoot) {
+  std::set<std::string> roots;
+  std::map<std::string, std::set<std::string>> idsByNode;
+  for (const auto& node : kNodes) {
+    const Outcome listed =
+        shell(std::string(ZTLSCTL_PATH) + " certs -o json --socket " + lab_->agentSocket(node));
+    ASSERT_EQ(listed.exitCode, 0) << listed.output;
+    const auto json = nlohmann::json::parse(listed.output);
+    for (const auto& certificate : json["certificates"]) {
+      idsByNode[node].insert(certificate["spiffeId"].get<std::string>());
+      roots.insert(certificate["rootFingerprint"].get<std::string>());
+      EXPECT_LT(certificate["nextRotation"].get<std::string>(),
+                certificate["notAfter"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(roots.size(), 1u) << "every node must trust the same mesh root";
+  // httpbin pods run on node1 and sleep pods on node2 (least-loaded placement).
+  EXPECT_EQ(idsByNode["node1"],
+            (std::set<std::string>{"spiffe://cluster.local/ns/bar/sa/httpbin",
+                                   "spiffe://cluster.local/ns/foo/sa/httpbin"}));
+  EXPECT_EQ(idsByNode["node2"], (std::set<std::string>{"spiffe://cluster.local/ns/bar/sa/sleep",
+                                                       "spiffe://cluster.local/ns/foo/sa/sleep"}));
 }
 
 }  // namespace

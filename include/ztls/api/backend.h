@@ -23,6 +23,7 @@ class AgentBackend {
   virtual std::vector<Workload> listWorkloads(const std::string& namespace_) = 0;
   virtual AgentStatus status() = 0;
   virtual std::vector<ConnectionInfo> listConnections() = 0;
+  virtual std::vector<CertificateInfo> listCertificates() = 0;
 };
 
 }  // namespace ztls::api

@@ -34,6 +34,7 @@ class AgentClient {
   std::vector<Workload> listWorkloads(const std::string& namespace_ = "");
   AgentStatus status();
   std::vector<ConnectionInfo> listConnections();
+  std::vector<CertificateInfo> listCertificates();
 
  private:
   struct Impl;

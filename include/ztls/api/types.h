@@ -106,4 +106,14 @@ struct ConnectionInfo {
   bool operator==(const ConnectionInfo&) const = default;
 };
 
+struct CertificateInfo {
+  std::string spiffeId;
+  std::string serial;
+  std::int64_t notBeforeUnix = 0;
+  std::int64_t notAfterUnix = 0;
+  std::int64_t renewAtUnix = 0;
+  std::string rootFingerprint;
+  bool operator==(const CertificateInfo&) const = default;
+};
+
 }  // namespace ztls::api

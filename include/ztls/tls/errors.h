@@ -19,7 +19,7 @@ enum class HandshakeFailure {
   kPeerRejected,  // the peer ended the handshake with a fatal alert
   kNoMeshAlpn,    // the client did not offer kMeshAlpn, or the server did not select it
   kNoPeerCertificate,
-  kUnknownCa,     // the peer's chain does not lead to the mesh root
+  kUnknownCa,  // the peer's chain does not lead to the mesh root
   kCertificateExpired,
   kCertificateNotYetValid,
   kCertificateInvalid,  // any other chain verification failure

@@ -83,6 +83,12 @@ TEST_F(ApiRoundTrip, ListConnections) {
   EXPECT_EQ(client_.listConnections(), backend_.connections);
 }
 
+TEST_F(ApiRoundTrip, ListCertificates) {
+  backend_.certificates = {{"spiffe://cluster.local/ns/foo/sa/sleep", "0a1b2c", 1790000000,
+                            1790086400, 1790043200, "ab12"}};
+  EXPECT_EQ(client_.listCertificates(), backend_.certificates);
+}
+
 TEST_F(ApiRoundTrip, AddAndRemovePod) {
   const api::AddPodRequest add{.namespace_ = "foo",
                                .name = "httpbin-7d9c8f5b6-x2x4k",

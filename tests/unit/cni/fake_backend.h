@@ -38,6 +38,11 @@ class FakeBackend : public api::AgentBackend {
     if (failure) throw *failure;
     return agentStatus;
   }
+  std::vector<api::CertificateInfo> listCertificates() override {
+    std::lock_guard lock(mutex_);
+    if (failure) throw *failure;
+    return certificates;
+  }
   std::vector<api::ConnectionInfo> listConnections() override {
     std::lock_guard lock(mutex_);
     if (failure) throw *failure;
@@ -51,6 +56,7 @@ class FakeBackend : public api::AgentBackend {
   std::vector<api::Workload> workloads;
   api::AgentStatus agentStatus;
   std::vector<api::ConnectionInfo> connections;
+  std::vector<api::CertificateInfo> certificates;
   std::optional<api::ApiError> failure;
 
   // Calls seen; read after the plugin or client has returned.

@@ -128,9 +128,10 @@ TEST_F(HandshakeIo, CancellationEndsTheHandshake) {
   auto [fd, socket] = net.rawClientPair();
   asio::cancellation_signal cancel;
   std::optional<HandshakeResult> result;
-  asio::co_spawn(net.io(), acceptMesh(std::move(socket), serverContext(), 10s),
-                 asio::bind_cancellation_slot(
-                     cancel.slot(), [&](std::exception_ptr, HandshakeResult r) { result = std::move(r); }));
+  asio::co_spawn(
+      net.io(), acceptMesh(std::move(socket), serverContext(), 10s),
+      asio::bind_cancellation_slot(
+          cancel.slot(), [&](std::exception_ptr, HandshakeResult r) { result = std::move(r); }));
   asio::steady_timer later(net.io(), 50ms);
   later.async_wait([&](std::error_code) { cancel.emit(asio::cancellation_type::terminal); });
   net.io().run_for(5s);
@@ -145,17 +146,15 @@ TEST_F(HandshakeIo, BytesAlreadyReadAreHandedToOpenssl) {
   asio::ip::tcp::socket& clientSocket = sockets.first;
   asio::ip::tcp::socket& serverSocket = sockets.second;
   std::optional<HandshakeResult> server, client;
-  asio::co_spawn(net.io(),
-                 connectMesh(std::move(clientSocket), clientContext(), kServerId, 10s),
+  asio::co_spawn(net.io(), connectMesh(std::move(clientSocket), clientContext(), kServerId, 10s),
                  [&](std::exception_ptr, HandshakeResult r) { client = std::move(r); });
   auto serve = [&]() -> asio::awaitable<HandshakeResult> {
     std::vector<std::uint8_t> first(7);
     co_await asio::async_read(serverSocket, asio::buffer(first), asio::use_awaitable);
     co_return co_await acceptMesh(std::move(serverSocket), serverContext(), 10s, first);
   };
-  asio::co_spawn(net.io(), serve(), [&](std::exception_ptr, HandshakeResult r) {
-    server = std::move(r);
-  });
+  asio::co_spawn(net.io(), serve(),
+                 [&](std::exception_ptr, HandshakeResult r) { server = std::move(r); });
   net.io().run_for(10s);
   ASSERT_TRUE(server && client);
   ASSERT_TRUE(server->ok()) << describe(*server);
@@ -172,7 +171,8 @@ TEST_F(HandshakeIo, ContextOutlivesItsOwnersReference) {
   auto connecting = connectMesh(std::move(clientSocket), std::move(client), kServerId, 10s);
   // Rotation: the owner dropped its contexts; in-flight handshakes keep theirs.
   EXPECT_FALSE(server);
-  auto [serverResult, clientResult] = runBoth(net.io(), std::move(accepting), std::move(connecting));
+  auto [serverResult, clientResult] =
+      runBoth(net.io(), std::move(accepting), std::move(connecting));
   EXPECT_TRUE(serverResult.ok()) << describe(serverResult);
   EXPECT_TRUE(clientResult.ok()) << describe(clientResult);
 }

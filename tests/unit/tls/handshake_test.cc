@@ -81,8 +81,8 @@ TEST_F(Handshake, ClientFromAnotherRootIsAnUnknownCa) {
 }
 
 TEST_F(Handshake, ExpiredClientCertificateIsRejectedWithTheReason) {
-  const KeyPair expired =
-      makeLeaf(meshRoot(), LeafOptions{{kClientId}, -std::chrono::hours(48), -std::chrono::hours(24)});
+  const KeyPair expired = makeLeaf(
+      meshRoot(), LeafOptions{{kClientId}, -std::chrono::hours(48), -std::chrono::hours(24)});
   const auto client = ClientContext::create(credentials(expired, meshRoot()));
   auto [server, clientResult] = handshake(serverContext(), client);
   ASSERT_FALSE(server.ok());
@@ -156,18 +156,18 @@ TEST_F(Handshake, ClientNotOfferingTheMeshAlpnIsRejected) {
 }
 
 TEST_F(Handshake, Tls12ClientIsRejected) {
-  const RawOutcome outcome =
-      againstRawClient(net, serverContext(),
-                       {.alpn = {std::string(kMeshAlpn)}, .leaf = &clientLeaf(),
-                        .trusted = &meshRoot(), .maxVersion = TLS1_2_VERSION});
+  const RawOutcome outcome = againstRawClient(net, serverContext(),
+                                              {.alpn = {std::string(kMeshAlpn)},
+                                               .leaf = &clientLeaf(),
+                                               .trusted = &meshRoot(),
+                                               .maxVersion = TLS1_2_VERSION});
   ASSERT_FALSE(outcome.server.ok());
   EXPECT_EQ(outcome.server.error.kind, HandshakeFailure::kProtocol) << describe(outcome.server);
   EXPECT_FALSE(outcome.client.connected);
 }
 
 TEST_F(Handshake, ClientLeafWithTwoUrisIsABadIdentity) {
-  const KeyPair twoNames =
-      makeLeaf(meshRoot(), LeafOptions{{kClientId, spiffeId("bar", "sleep")}});
+  const KeyPair twoNames = makeLeaf(meshRoot(), LeafOptions{{kClientId, spiffeId("bar", "sleep")}});
   const RawOutcome outcome = againstRawClient(
       net, serverContext(),
       {.alpn = {std::string(kMeshAlpn)}, .leaf = &twoNames, .trusted = &meshRoot()});

@@ -44,10 +44,10 @@ Bytes helloBody(const HelloParts& parts) {
 }
 
 Bytes handshakeMessage(std::uint8_t type, const Bytes& body) {
-  return concat({{type, static_cast<std::uint8_t>(body.size() >> 16),
-                  static_cast<std::uint8_t>(body.size() >> 8),
-                  static_cast<std::uint8_t>(body.size() & 0xff)},
-                 body});
+  return concat(
+      {{type, static_cast<std::uint8_t>(body.size() >> 16),
+        static_cast<std::uint8_t>(body.size() >> 8), static_cast<std::uint8_t>(body.size() & 0xff)},
+       body});
 }
 
 Bytes record(const Bytes& payload, std::uint8_t type, std::uint16_t version) {

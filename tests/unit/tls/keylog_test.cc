@@ -36,9 +36,12 @@ TEST_F(Keylog, FiresWithBothTrafficSecretsOnBothSides) {
     ASSERT_TRUE(secrets->contains("SERVER_TRAFFIC_SECRET_0"));
   }
   // Both ends derived the same secrets for the same client random.
-  EXPECT_EQ(serverSecrets.at("CLIENT_TRAFFIC_SECRET_0"), clientSecrets.at("CLIENT_TRAFFIC_SECRET_0"));
-  EXPECT_EQ(serverSecrets.at("SERVER_TRAFFIC_SECRET_0"), clientSecrets.at("SERVER_TRAFFIC_SECRET_0"));
-  EXPECT_NE(serverSecrets.at("CLIENT_TRAFFIC_SECRET_0"), serverSecrets.at("SERVER_TRAFFIC_SECRET_0"));
+  EXPECT_EQ(serverSecrets.at("CLIENT_TRAFFIC_SECRET_0"),
+            clientSecrets.at("CLIENT_TRAFFIC_SECRET_0"));
+  EXPECT_EQ(serverSecrets.at("SERVER_TRAFFIC_SECRET_0"),
+            clientSecrets.at("SERVER_TRAFFIC_SECRET_0"));
+  EXPECT_NE(serverSecrets.at("CLIENT_TRAFFIC_SECRET_0"),
+            serverSecrets.at("SERVER_TRAFFIC_SECRET_0"));
   // 64 hex digits of client random, a space, then the secret: 32 bytes (SHA-256) for
   // TLS_AES_128_GCM_SHA256.
   const std::string& line = clientSecrets.at("CLIENT_TRAFFIC_SECRET_0");

@@ -44,9 +44,10 @@ class MeshTest : public ::testing::Test {
   }
 
   // Both handshakes over one loopback connection, concurrently.
-  std::pair<HandshakeResult, HandshakeResult> handshake(
-      std::shared_ptr<const ServerContext> server, std::shared_ptr<const ClientContext> client,
-      std::string expectedServerId = kServerId, std::chrono::milliseconds timeout = 10s) {
+  std::pair<HandshakeResult, HandshakeResult> handshake(std::shared_ptr<const ServerContext> server,
+                                                        std::shared_ptr<const ClientContext> client,
+                                                        std::string expectedServerId = kServerId,
+                                                        std::chrono::milliseconds timeout = 10s) {
     auto [clientSocket, serverSocket] = net.asioPair();
     return runBoth(net.io(), acceptMesh(std::move(serverSocket), std::move(server), timeout),
                    connectMesh(std::move(clientSocket), std::move(client),

@@ -14,8 +14,8 @@ using namespace std::chrono_literals;
 proxy::RelayResult handshakeFailed(const HandshakeResult& result) {
   proxy::RelayResult failed;
   failed.end = proxy::RelayEnd::kError;
-  failed.error = result.error.error ? result.error.error
-                                    : std::make_error_code(std::errc::permission_denied);
+  failed.error =
+      result.error.error ? result.error.error : std::make_error_code(std::errc::permission_denied);
   return failed;
 }
 
@@ -29,8 +29,8 @@ proxy::RelayResult wait(std::future<proxy::RelayResult>& future, std::chrono::se
 }  // namespace
 
 MeshPath::MeshPath(std::shared_ptr<const ServerContext> server,
-                   std::shared_ptr<const ClientContext> client,
-                   const std::string& expectedServerId, MeshPathOptions options)
+                   std::shared_ptr<const ClientContext> client, const std::string& expectedServerId,
+                   MeshPathOptions options)
     : serverContext_(std::move(server)),
       clientContext_(std::move(client)),
       expectedServerId_(expectedServerId),
@@ -40,16 +40,16 @@ MeshPath::MeshPath(std::shared_ptr<const ServerContext> server,
   auto [serverPlain, appServer] = net_.rawServerPair();
   appClient_ = std::move(appClient);
   appServer_ = std::move(appServer);
-  asio::co_spawn(net_.io(), runClient(std::move(clientPlain), std::move(clientTls)),
-                 asio::bind_cancellation_slot(
-                     cancelClient_.slot(),
-                     [this](std::exception_ptr error, proxy::RelayResult result) {
-                       if (error) {
-                         clientResult_.set_exception(error);
-                       } else {
-                         clientResult_.set_value(result);
-                       }
-                     }));
+  asio::co_spawn(
+      net_.io(), runClient(std::move(clientPlain), std::move(clientTls)),
+      asio::bind_cancellation_slot(cancelClient_.slot(),
+                                   [this](std::exception_ptr error, proxy::RelayResult result) {
+                                     if (error) {
+                                       clientResult_.set_exception(error);
+                                     } else {
+                                       clientResult_.set_value(result);
+                                     }
+                                   }));
   asio::co_spawn(net_.io(), runServer(std::move(serverPlain), std::move(serverTls)),
                  [this](std::exception_ptr error, proxy::RelayResult result) {
                    if (error) {

@@ -33,8 +33,7 @@ class RelayTls : public MeshTest {
 };
 
 double mibPerSecond(std::uint64_t bytes, Clock::duration elapsed) {
-  return static_cast<double>(bytes) / (1 << 20) /
-         std::chrono::duration<double>(elapsed).count();
+  return static_cast<double>(bytes) / (1 << 20) / std::chrono::duration<double>(elapsed).count();
 }
 
 TEST_F(RelayTls, BulkBothWaysWithHalfClose) {
@@ -160,8 +159,7 @@ TEST_F(RelayTls, RecordCutShortIsAnError) {
   MeshPath mesh = path({.serverAction = [](TlsSession& session) {
     // The header of a 100-byte application data record, 10 bytes of it, then FIN.
     const std::uint8_t partial[15] = {0x17, 0x03, 0x03, 0x00, 0x64};
-    ASSERT_EQ(::send(session.socket().native_handle(), partial, sizeof(partial), MSG_NOSIGNAL),
-              15);
+    ASSERT_EQ(::send(session.socket().native_handle(), partial, sizeof(partial), MSG_NOSIGNAL), 15);
     ::shutdown(session.socket().native_handle(), SHUT_WR);
   }});
   EXPECT_EQ(proxy::test::drainUntilClosed(mesh.appClient().get()), ECONNRESET);

@@ -1,4 +1,6 @@
 // The ClientHello sniffer on real OpenSSL hellos and on hand-built edge cases.
+#include "ztls/tls/sniff.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -9,7 +11,6 @@
 #include "test_pki.h"
 #include "ztls/tls/alpn.h"
 #include "ztls/tls/context.h"
-#include "ztls/tls/sniff.h"
 
 namespace ztls::tls::test {
 namespace {
@@ -30,8 +31,8 @@ void expectDecidedExactlyAtEnd(const Bytes& hello, SniffKind expected) {
   for (std::size_t length = 0; length < hello.size(); ++length) {
     const SniffResult partial = sniff(std::span(hello).first(length));
     ASSERT_EQ(partial.kind, SniffKind::kNeedMore)
-        << "decided " << toString(partial.kind) << " (" << partial.reason << ") after "
-        << length << " of " << hello.size() << " bytes";
+        << "decided " << toString(partial.kind) << " (" << partial.reason << ") after " << length
+        << " of " << hello.size() << " bytes";
   }
   EXPECT_EQ(sniffBytes(hello).kind, expected) << sniffBytes(hello).reason;
   for (std::uint8_t filler : {0x00, 0x16, 0xff}) {
@@ -82,7 +83,8 @@ TEST(Sniff, VersionsAreOpensslsToJudge) {
 }
 
 TEST(Sniff, AlpnMustMatchExactly) {
-  for (const std::string& nearMiss : {"ztls-mtls/10", "ztls-mtls/", "ZTLS-MTLS/1", "ztls-mtls/1 "}) {
+  for (const std::string& nearMiss :
+       {"ztls-mtls/10", "ztls-mtls/", "ZTLS-MTLS/1", "ztls-mtls/1 "}) {
     EXPECT_EQ(sniffBytes(simpleHello({nearMiss})).kind, SniffKind::kTls) << nearMiss;
   }
   EXPECT_EQ(sniffBytes(simpleHello({"a", kMesh, "b"})).kind, SniffKind::kMeshTls);
@@ -104,8 +106,7 @@ TEST(Sniff, HeaderSplitAcrossRecords) {
   const Bytes message = handshakeMessage(1, helloBody({.extensions = alpnExtension({kMesh})}));
   const Bytes first(message.begin(), message.begin() + 2);
   const Bytes rest(message.begin() + 2, message.end());
-  expectDecidedExactlyAtEnd(concat({record(first), record(rest, 22, 0x0303)}),
-                            SniffKind::kMeshTls);
+  expectDecidedExactlyAtEnd(concat({record(first), record(rest, 22, 0x0303)}), SniffKind::kMeshTls);
 }
 
 TEST(Sniff, HttpIsPlaintext) {
@@ -184,8 +185,8 @@ TEST(Sniff, MalformedHellosAreTls) {
       {"truncated extension", helloBody({.extensions = {0x00, 0x10, 0x00, 0x05, 0x00}}),
        "malformed extensions"},
       {"empty protocol name",
-       helloBody({.extensions = extension(16, {0x00, 0x0d, 0x00, 0x0b, 'z', 't', 'l', 's', '-',
-                                               'm', 't', 'l', 's', '/', '1'})}),
+       helloBody({.extensions = extension(16, {0x00, 0x0d, 0x00, 0x0b, 'z', 't', 'l', 's', '-', 'm',
+                                               't', 'l', 's', '/', '1'})}),
        "malformed ALPN extension"},
       {"ALPN list shorter than the extension",
        helloBody({.extensions = extension(16, concat({u16(5), {4, 'a', 'b', 'c', 'd', 0x00}}))}),

@@ -1,8 +1,9 @@
 // SPIFFE ID syntax and extraction from certificates.
+#include "ztls/tls/spiffe.h"
+
 #include <gtest/gtest.h>
 
 #include "test_pki.h"
-#include "ztls/tls/spiffe.h"
 
 namespace ztls::tls::test {
 namespace {

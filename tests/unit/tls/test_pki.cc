@@ -43,16 +43,15 @@ X509Ptr newCertificate(const std::string& commonName, EVP_PKEY* key, std::chrono
   check(ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert.get()), ++serial) == 1, "serial");
   check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), notBefore.count()) != nullptr,
         "notBefore");
-  check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), notAfter.count()) != nullptr,
-        "notAfter");
+  check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), notAfter.count()) != nullptr, "notAfter");
   X509_NAME* name = X509_get_subject_name(cert.get());
   check(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
                                    reinterpret_cast<const unsigned char*>("ztls tests"), -1, -1,
                                    0) == 1,
         "subject O");
   check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                   reinterpret_cast<const unsigned char*>(commonName.c_str()),
-                                   -1, -1, 0) == 1,
+                                   reinterpret_cast<const unsigned char*>(commonName.c_str()), -1,
+                                   -1, 0) == 1,
         "subject CN");
   check(X509_set_pubkey(cert.get(), key) == 1, "X509_set_pubkey");
   return cert;

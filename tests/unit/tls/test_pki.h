@@ -44,8 +44,7 @@ struct LeafOptions {
 KeyPair makeLeaf(const KeyPair& issuer, const LeafOptions& options);
 KeyPair makeLeaf(const KeyPair& issuer, const std::string& uri);
 
-Credentials credentials(const KeyPair& leaf, const KeyPair& root,
-                        std::vector<X509*> chain = {});
+Credentials credentials(const KeyPair& leaf, const KeyPair& root, std::vector<X509*> chain = {});
 
 // One root for the whole test binary: generating keys is cheap, but not free under ASan.
 const KeyPair& meshRoot();
