@@ -208,9 +208,9 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
     if (!mutualTls && newMode.mode == config::MtlsMode::kStrict) {
       return "port " + std::to_string(port) + " is now STRICT (" + newMode.reason + ")";
     }
-    const auto verdict =
+    const auto newVerdict =
         policy::authorize(policy::authorizationPoliciesFor(now, *current), attributes);
-    if (!verdict.allowed) return "AuthorizationPolicy: " + verdict.reason;
+    if (!newVerdict.allowed) return "AuthorizationPolicy: " + newVerdict.reason;
     return std::nullopt;
   };
   counters_.connections.open(record);

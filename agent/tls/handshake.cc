@@ -101,11 +101,11 @@ asio::awaitable<HandshakeResult> start(tcp::socket socket,
     state = std::make_unique<detail::SessionState>(std::move(socket), std::move(context));
     state->checks.expectedPeerId = std::move(expectedPeerId);
     state->io.prefix = std::move(alreadyRead);
+    if (std::string problem = prepare(*state, role); !problem.empty()) {
+      co_return internalFailure(std::move(problem));
+    }
   } catch (...) {
     co_return internalFailure("out of memory starting the handshake");
-  }
-  if (std::string problem = prepare(*state, role); !problem.empty()) {
-    co_return internalFailure(std::move(problem));
   }
   co_return co_await handshake(std::move(state), timeout);
 }

@@ -19,11 +19,7 @@ struct OpensslFree {
 };
 
 using SslPtr = std::unique_ptr<SSL, OpensslFree<&SSL_free>>;
-using SslCtxPtr = std::unique_ptr<SSL_CTX, OpensslFree<&SSL_CTX_free>>;
-using X509Ptr = std::unique_ptr<X509, OpensslFree<&X509_free>>;
 using X509StorePtr = std::unique_ptr<X509_STORE, OpensslFree<&X509_STORE_free>>;
-using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpensslFree<&X509_STORE_CTX_free>>;
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, OpensslFree<&EVP_PKEY_free>>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, OpensslFree<&GENERAL_NAMES_free>>;
 using BioPtr = std::unique_ptr<BIO, OpensslFree<&BIO_free_all>>;
 

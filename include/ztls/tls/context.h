@@ -26,7 +26,8 @@ struct Credentials {
 // Receives every NSS key log line OpenSSL produces for a session made with the context
 // ("CLIENT_TRAFFIC_SECRET_0 <client random> <secret>", ...), from inside the handshake.
 // This is where the kernel TLS hand-off takes the traffic secrets from. The line holds key
-// material: never log it. Must not throw (it is called from OpenSSL).
+// material: never log it. Must not throw (it is called from OpenSSL), and must be safe to
+// call from every thread that runs handshakes with the context.
 using KeylogCallback = std::function<void(const SSL* ssl, std::string_view line)>;
 
 struct ContextOptions {

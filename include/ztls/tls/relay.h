@@ -22,6 +22,8 @@ namespace ztls::tls {
 // - A reset or socket error on either side, a TLS alert or protocol error, or a KeyUpdate
 //   from the peer (TlsErrc::kKeyUpdateRefused) reset both peers.
 // - Backpressure as in proxy::relay: one buffer per direction, no read before the write.
+//   OpenSSL reads ahead from here on (fewer syscalls), so a session given to this relay can
+//   no longer be handed to kernel TLS; a strategy that may hand off must not start here.
 //
 // Never throws. Both sockets must be used by one thread at a time (a strand); terminal
 // cancellation resets both peers and ends with kCancelled.

@@ -33,9 +33,9 @@ class TlsSession {
   std::string_view protocol() const;  // "TLSv1.3"
 
   asio::ip::tcp::socket& socket();
-  // OpenSSL's connection, for the kernel TLS hand-off (sequence numbers, cipher). Its BIO is
-  // ours (see socket_bio.h): reading or writing through it directly bypasses nothing, but
-  // the relay strategies assume they are the only users.
+  // OpenSSL's connection, for the kernel TLS hand-off (cipher, secrets via the key log
+  // hook). Its BIO is this library's socket BIO (agent/tls/socket_bio.h); whoever calls
+  // SSL_read/SSL_write on it must be the session's only user.
   SSL* nativeHandle() const;
 
   // True when every byte the peer sent so far up to the end of the last record OpenSSL
