@@ -66,7 +66,9 @@ bool processRunning(pid_t pid) {
 
 TEST(LabHygiene, UpAfterACrashCleansUpAndDownLeavesNothing) {
   ASSERT_EQ(geteuid(), 0) << "the lab needs root";
-  const Lab lab("ztls-hyg" + std::to_string(getpid() % 100000));
+  // A fixed name: if a previous run died half-way, this run's first `up` clears it.
+  const Lab lab("ztls-hyg");
+  ASSERT_EQ(lab.run("down").exitCode, 0);
   ASSERT_EQ(lab.run("up --nodes 1").exitCode, 0);
   lab.must("create ns legacy");
   lab.must("apply -n legacy -f " + std::string(ZTLS_SOURCE_DIR) + "/samples/sleep/sleep.yaml");

@@ -58,14 +58,15 @@ Witness witness(const Lab& lab) {
 class WalkthroughLab : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    lab_ = new Lab("ztls-e2e" + std::to_string(getpid() % 100000));
+    // A fixed name: if a previous run died half-way, `up` clears what it left.
+    lab_ = new Lab("ztls-e2e");
     setupError_ = new std::string;
     if (const std::string missing = missingCapabilities(); !missing.empty()) {
       *setupError_ = "the lab end-to-end tests need:" + missing + " (run scripts/setup as root)";
       return;
     }
     const std::string samples = std::string(ZTLS_SOURCE_DIR) + "/samples";
-    std::vector<std::string> steps{"up --nodes 2"};
+    std::vector<std::string> steps{"down", "up --nodes 2"};
     for (const auto& ns : kNamespaces) {
       steps.push_back("create ns " + ns);
       if (ns != "legacy") steps.push_back("label ns " + ns + " istio.io/dataplane-mode=ambient");
