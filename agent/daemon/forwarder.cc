@@ -17,6 +17,7 @@
 #include "ztls/policy/peer_authn.h"
 #include "ztls/proxy/connect.h"
 #include "ztls/proxy/relay.h"
+#include "ztls/proxy/socket_ends.h"
 #include "ztls/tls/handshake.h"
 #include "ztls/tls/relay.h"
 
@@ -40,11 +41,7 @@ asio::ip::tcp::endpoint endpointOf(const sockaddr_storage& address) {
   return {asio::ip::address_v4(ntohl(v4.sin_addr.s_addr)), ntohs(v4.sin_port)};
 }
 
-void resetAndClose(asio::ip::tcp::socket& socket) {
-  asio::error_code ignored;
-  socket.set_option(asio::socket_base::linger(true, 0), ignored);
-  socket.close(ignored);
-}
+using proxy::resetAndClose;
 
 // Who is at an address, for logs and `ztlsctl connections`.
 api::ConnectionEndpoint describe(const policy::Snapshot& snapshot,

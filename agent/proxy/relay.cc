@@ -7,6 +7,8 @@
 #include <optional>
 #include <span>
 
+#include "ztls/proxy/socket_ends.h"
+
 namespace ztls::proxy {
 
 namespace {
@@ -15,24 +17,6 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
-
-RelayEnd classify(const std::error_code& error) {
-  if (error == asio::error::operation_aborted) return RelayEnd::kCancelled;
-  if (error == asio::error::connection_reset || error == asio::error::broken_pipe) {
-    return RelayEnd::kReset;
-  }
-  return RelayEnd::kError;
-}
-
-void resetAndClose(tcp::socket& socket) {
-  if (!socket.is_open()) return;
-  // Set behind Asio's back: Asio turns a linger option it knows about off again when a
-  // socket is destroyed, and {1, 0} is what makes close() send an RST.
-  const linger abortive{1, 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
-  std::error_code ignored;
-  socket.close(ignored);
-}
 
 // Both sockets of one relayed connection. The first failure decides how the relay ends;
 // whatever the other direction reports afterwards is a consequence of it.
@@ -53,7 +37,7 @@ class Connection {
   // Resets both peers; closing the sockets also ends the other direction's pending I/O.
   void fail(Side side, const std::error_code& error) {
     if (failure_) return;
-    const RelayEnd end = classify(error);
+    const RelayEnd end = classifyEnd(error);
     failure_ = Failure{end, end == RelayEnd::kCancelled ? Side::kRelay : side, error};
     resetAndClose(downstream_);
     resetAndClose(upstream_);

@@ -12,6 +12,7 @@
 
 #include "session_state.h"
 #include "ssl_io.h"
+#include "ztls/proxy/socket_ends.h"
 
 namespace ztls::tls {
 
@@ -24,23 +25,6 @@ using proxy::RelayEnd;
 using proxy::Side;
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
-
-RelayEnd classify(const std::error_code& error) {
-  if (error == asio::error::operation_aborted) return RelayEnd::kCancelled;
-  if (error == asio::error::connection_reset || error == asio::error::broken_pipe) {
-    return RelayEnd::kReset;
-  }
-  return RelayEnd::kError;
-}
-
-void resetAndClose(tcp::socket& socket) {
-  if (!socket.is_open()) return;
-  // As in proxy::relay: set behind Asio's back, {1, 0} makes close() send an RST.
-  const linger abortive{1, 0};
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
-  std::error_code ignored;
-  socket.close(ignored);
-}
 
 // The plain socket and the TLS session of one relayed connection. The first failure
 // decides how the relay ends; what the other direction reports afterwards follows from it.
@@ -69,10 +53,10 @@ class Connection {
   // sent: the RST says it all, and OpenSSL may be mid-record in either direction.
   void fail(Side side, const std::error_code& error) {
     if (failure_) return;
-    const RelayEnd end = classify(error);
+    const RelayEnd end = proxy::classifyEnd(error);
     failure_ = Failure{end, end == RelayEnd::kCancelled ? Side::kRelay : side, error};
-    resetAndClose(plain_);
-    resetAndClose(tls_.socket());
+    proxy::resetAndClose(plain_);
+    proxy::resetAndClose(tls_.socket());
   }
 
   // Only after both directions ended cleanly: nothing is left unread.
