@@ -246,7 +246,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
   record->source.workload = pod->qualifiedName();  // the peer address is loopback
   record->destination = describe(*snapshot, originalEndpoint);
 
-  const auto endpoint = resolve(originalEndpoint);
+  const auto endpoint = resolve(*snapshot, originalEndpoint);
   if (!endpoint) {
     counters_.serviceWithoutEndpoints.fetch_add(1, std::memory_order_relaxed);
     logRejection(*record, "the service has no endpoint");
@@ -333,14 +333,14 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
   logClosed(*record, result);
 }
 
-std::optional<asio::ip::tcp::endpoint> Forwarder::resolve(const asio::ip::tcp::endpoint& original) {
-  const auto snapshot = config_.snapshot();
-  const config::Service* service = snapshot->serviceByClusterIp(original.address().to_string());
+std::optional<asio::ip::tcp::endpoint> Forwarder::resolve(const policy::Snapshot& snapshot,
+                                                          const asio::ip::tcp::endpoint& original) {
+  const config::Service* service = snapshot.serviceByClusterIp(original.address().to_string());
   if (service == nullptr) return original;
   for (const auto& port : service->ports) {
     if (port.port != original.port() || port.protocol != "TCP") continue;
     std::vector<asio::ip::tcp::endpoint> endpoints;
-    for (const auto* workload : snapshot->endpointsOf(*service)) {
+    for (const auto* workload : snapshot.endpointsOf(*service)) {
       if (workload->kind != config::Kind::kPod || workload->ips.empty()) continue;
       std::optional<std::uint16_t> target = port.targetPort.number;
       if (port.targetPort.number == 0) target = workload->portNamed(port.targetPort.name);

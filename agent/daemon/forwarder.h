@@ -58,7 +58,9 @@ class Forwarder {
 
  private:
   // A cluster IP:port becomes one endpoint's pod IP:targetPort; anything else as is.
-  std::optional<asio::ip::tcp::endpoint> resolve(const asio::ip::tcp::endpoint& original);
+  // One snapshot decides a whole connection: the caller passes the one it decides with.
+  std::optional<asio::ip::tcp::endpoint> resolve(const policy::Snapshot& snapshot,
+                                                 const asio::ip::tcp::endpoint& original);
 
   ConfigSource& config_;
   bpf::Capture& capture_;

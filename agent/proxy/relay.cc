@@ -108,24 +108,6 @@ void setNoDelay(tcp::socket& socket) {
   socket.set_option(tcp::no_delay(true), ignored);
 }
 
-void count(RelayCounters& counters, const RelayResult& result) {
-  counters.connectionsClosed.fetch_add(1, kRelaxed);
-  counters.connectionsActive.fetch_sub(1, kRelaxed);
-  switch (result.end) {
-    case RelayEnd::kClosed:
-      break;
-    case RelayEnd::kReset:
-      counters.resets.fetch_add(1, kRelaxed);
-      break;
-    case RelayEnd::kError:
-      counters.errors.fetch_add(1, kRelaxed);
-      break;
-    case RelayEnd::kCancelled:
-      counters.cancelled.fetch_add(1, kRelaxed);
-      break;
-  }
-}
-
 }  // namespace
 
 std::string_view toString(RelayEnd end) {
@@ -157,8 +139,7 @@ std::string_view toString(Side side) {
 asio::awaitable<RelayResult> relay(tcp::socket downstream, tcp::socket upstream,
                                    RelayCounters& counters, RelayOptions options) {
   const auto started = std::chrono::steady_clock::now();
-  counters.connectionsOpened.fetch_add(1, kRelaxed);
-  counters.connectionsActive.fetch_add(1, kRelaxed);
+  countRelayStart(counters);
   RelayResult result;
   Connection connection(std::move(downstream), std::move(upstream));
   try {
@@ -195,7 +176,7 @@ asio::awaitable<RelayResult> relay(tcp::socket downstream, tcp::socket upstream,
     connection.close();
   }
   result.duration = std::chrono::steady_clock::now() - started;
-  count(counters, result);
+  countRelayEnd(counters, result.end);
   co_return result;
 }
 

@@ -20,4 +20,28 @@ void resetAndClose(asio::ip::tcp::socket& socket) {
   socket.close(ignored);
 }
 
+void countRelayStart(RelayCounters& counters) {
+  counters.connectionsOpened.fetch_add(1, std::memory_order_relaxed);
+  counters.connectionsActive.fetch_add(1, std::memory_order_relaxed);
+}
+
+void countRelayEnd(RelayCounters& counters, RelayEnd end) {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  counters.connectionsClosed.fetch_add(1, kRelaxed);
+  counters.connectionsActive.fetch_sub(1, kRelaxed);
+  switch (end) {
+    case RelayEnd::kClosed:
+      break;
+    case RelayEnd::kReset:
+      counters.resets.fetch_add(1, kRelaxed);
+      break;
+    case RelayEnd::kError:
+      counters.errors.fetch_add(1, kRelaxed);
+      break;
+    case RelayEnd::kCancelled:
+      counters.cancelled.fetch_add(1, kRelaxed);
+      break;
+  }
+}
+
 }  // namespace ztls::proxy

@@ -157,32 +157,13 @@ asio::awaitable<void> tlsToPlain(Connection& connection, std::span<std::byte> bu
   }
 }
 
-void count(proxy::RelayCounters& counters, const proxy::RelayResult& result) {
-  counters.connectionsClosed.fetch_add(1, kRelaxed);
-  counters.connectionsActive.fetch_sub(1, kRelaxed);
-  switch (result.end) {
-    case RelayEnd::kClosed:
-      break;
-    case RelayEnd::kReset:
-      counters.resets.fetch_add(1, kRelaxed);
-      break;
-    case RelayEnd::kError:
-      counters.errors.fetch_add(1, kRelaxed);
-      break;
-    case RelayEnd::kCancelled:
-      counters.cancelled.fetch_add(1, kRelaxed);
-      break;
-  }
-}
-
 }  // namespace
 
 asio::awaitable<proxy::RelayResult> relayTls(tcp::socket plain, TlsSession tls,
                                              proxy::RelayCounters& counters,
                                              proxy::RelayOptions options) {
   const auto started = std::chrono::steady_clock::now();
-  counters.connectionsOpened.fetch_add(1, kRelaxed);
-  counters.connectionsActive.fetch_add(1, kRelaxed);
+  proxy::countRelayStart(counters);
   proxy::RelayResult result;
   std::optional<Connection> connection;
   try {
@@ -230,7 +211,7 @@ asio::awaitable<proxy::RelayResult> relayTls(tcp::socket plain, TlsSession tls,
     result.error = std::make_error_code(std::errc::not_enough_memory);
   }
   result.duration = std::chrono::steady_clock::now() - started;
-  count(counters, result);
+  proxy::countRelayEnd(counters, result.end);
   co_return result;
 }
 
