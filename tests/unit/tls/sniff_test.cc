@@ -83,8 +83,7 @@ TEST(Sniff, VersionsAreOpensslsToJudge) {
 }
 
 TEST(Sniff, AlpnMustMatchExactly) {
-  for (const std::string& nearMiss :
-       {"ztls-mtls/10", "ztls-mtls/", "ZTLS-MTLS/1", "ztls-mtls/1 "}) {
+  for (const char* nearMiss : {"ztls-mtls/10", "ztls-mtls/", "ZTLS-MTLS/1", "ztls-mtls/1 "}) {
     EXPECT_EQ(sniffBytes(simpleHello({nearMiss})).kind, SniffKind::kTls) << nearMiss;
   }
   EXPECT_EQ(sniffBytes(simpleHello({"a", kMesh, "b"})).kind, SniffKind::kMeshTls);
