@@ -95,4 +95,21 @@ grpc::Status AgentService::ListCertificates(grpc::ServerContext*,
   });
 }
 
+grpc::Status AgentService::ListPolicies(grpc::ServerContext*,
+                                        const pb::ListPoliciesRequest* request,
+                                        pb::ListPoliciesResponse* response) {
+  return guarded([&] {
+    for (const PolicyInfo& policy : backend_.listPolicies(request->namespace_())) {
+      pb::Policy& out = *response->add_policies();
+      out.set_kind(policy.kind);
+      out.set_namespace_(policy.namespace_);
+      out.set_name(policy.name);
+      out.set_scope(policy.scope);
+      out.set_settings(policy.settings);
+      for (const auto& workload : policy.workloads) out.add_workloads(workload);
+      out.set_note(policy.note);
+    }
+  });
+}
+
 }  // namespace ztls::api

@@ -28,6 +28,9 @@ class AgentService final : public ::ztls::agent::v1::Agent::Service {
   grpc::Status ListCertificates(grpc::ServerContext* context,
                                 const ::ztls::agent::v1::ListCertificatesRequest* request,
                                 ::ztls::agent::v1::ListCertificatesResponse* response) override;
+  grpc::Status ListPolicies(grpc::ServerContext* context,
+                            const ::ztls::agent::v1::ListPoliciesRequest* request,
+                            ::ztls::agent::v1::ListPoliciesResponse* response) override;
 
  private:
   AgentBackend& backend_;

@@ -135,6 +135,21 @@ std::vector<CertificateInfo> AgentClient::listCertificates() {
   return certificates;
 }
 
+std::vector<PolicyInfo> AgentClient::listPolicies(const std::string& namespace_) {
+  pb::ListPoliciesRequest request;
+  request.set_namespace_(namespace_);
+  const auto response = impl_->call<pb::ListPoliciesRequest, pb::ListPoliciesResponse>(
+      "ListPolicies", &pb::Agent::Stub::ListPolicies, request);
+  std::vector<PolicyInfo> policies;
+  for (const auto& policy : response.policies()) {
+    policies.push_back(
+        {policy.kind(), policy.namespace_(), policy.name(), policy.scope(), policy.settings(),
+         std::vector<std::string>(policy.workloads().begin(), policy.workloads().end()),
+         policy.note()});
+  }
+  return policies;
+}
+
 AgentStatus AgentClient::status() {
   return fromProto(impl_->call<pb::GetStatusRequest, pb::GetStatusResponse>(
       "GetStatus", &pb::Agent::Stub::GetStatus, pb::GetStatusRequest{}));

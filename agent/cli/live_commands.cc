@@ -191,6 +191,45 @@ int runCertificates(const LiveOptions& options, std::ostream& out, std::ostream&
   }
 }
 
+int runPolicies(const LiveOptions& options, std::ostream& out, std::ostream& err) {
+  if (!validOutput(options, err)) return 2;
+  try {
+    api::AgentClient client(options.socket);
+    const auto policies = client.listPolicies(options.namespace_);
+    if (options.output == "json") {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& policy : policies) {
+        list.push_back({{"kind", policy.kind},
+                        {"namespace", policy.namespace_},
+                        {"name", policy.name},
+                        {"scope", policy.scope},
+                        {"settings", policy.settings},
+                        {"workloads", policy.workloads},
+                        {"note", policy.note.empty() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(policy.note)}});
+      }
+      out << nlohmann::json{{"policies", list}}.dump(2) << '\n';
+      return 0;
+    }
+    if (policies.empty()) {
+      out << "No security policies: every port is PERMISSIVE and auto mutual TLS decides.\n";
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows{
+        {"NAMESPACE", "KIND", "NAME", "SCOPE", "SETTINGS", "WORKLOADS HERE", "NOTE"}};
+    for (const auto& policy : policies) {
+      rows.push_back({policy.namespace_, policy.kind, policy.name, policy.scope, policy.settings,
+                      policy.workloads.empty() ? "-" : join(policy.workloads, ","),
+                      policy.note.empty() ? "-" : policy.note});
+    }
+    printTable(rows, out);
+    return 0;
+  } catch (const std::exception& error) {
+    err << "error: " << error.what() << '\n';
+    return 1;
+  }
+}
+
 int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err) {
   if (!validOutput(options, err)) return 2;
   try {

@@ -9,12 +9,13 @@ namespace ztls::cli {
 struct LiveOptions {
   std::string socket = "/run/ztls/agent.sock";
   std::string output;      // "" (table) or json
-  std::string namespace_;  // workloads: only this namespace
+  std::string namespace_;  // workloads, policies: only this namespace
 };
 
 int runWorkloads(const LiveOptions& options, std::ostream& out, std::ostream& err);
 int runConnections(const LiveOptions& options, std::ostream& out, std::ostream& err);
 int runCertificates(const LiveOptions& options, std::ostream& out, std::ostream& err);
+int runPolicies(const LiveOptions& options, std::ostream& out, std::ostream& err);
 int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace ztls::cli

@@ -49,7 +49,12 @@ int main(int argc, char** argv) {
   CLI::App* certsCommand = app.add_subcommand(
       "certs", "Workload certificates on this node: SPIFFE ID, expiry, rotation");
   certsCommand->add_option("-o,--output", live.output, "table (default) or json");
-  for (CLI::App* command : {workloadsCommand, statusCommand, connectionsCommand, certsCommand}) {
+  CLI::App* policiesCommand = app.add_subcommand(
+      "policies", "Security policies the agent enforces and which pods here each governs");
+  policiesCommand->add_option("-n,--namespace", live.namespace_, "Only this namespace");
+  policiesCommand->add_option("-o,--output", live.output, "table (default) or json");
+  for (CLI::App* command :
+       {workloadsCommand, statusCommand, connectionsCommand, certsCommand, policiesCommand}) {
     command
         ->add_option("--socket", live.socket, "The node agent's API socket (or ZTLS_AGENT_SOCKET)")
         ->capture_default_str();
@@ -61,6 +66,7 @@ int main(int argc, char** argv) {
 
   if (workloadsCommand->parsed()) return ztls::cli::runWorkloads(live, std::cout, std::cerr);
   if (statusCommand->parsed()) return ztls::cli::runStatus(live, std::cout, std::cerr);
+  if (policiesCommand->parsed()) return ztls::cli::runPolicies(live, std::cout, std::cerr);
   if (certsCommand->parsed()) return ztls::cli::runCertificates(live, std::cout, std::cerr);
   if (connectionsCommand->parsed()) {
     return ztls::cli::runConnections(live, std::cout, std::cerr);

@@ -24,7 +24,41 @@ void add(proxy::RelayCountersSnapshot& sum, const proxy::RelayCountersSnapshot& 
   sum.connectTimeouts += more.connectTimeouts;
 }
 
+// One end as the forwarder describes it: workload "ns/pod" when known, else empty.
+metrics::Peer peerOf(const api::ConnectionEndpoint& endpoint, const policy::Snapshot* snapshot) {
+  metrics::Peer peer;
+  peer.principal = endpoint.identity;
+  const auto slash = endpoint.workload.find('/');
+  if (slash == std::string::npos) return peer;
+  peer.namespace_ = endpoint.workload.substr(0, slash);
+  const std::string podName = endpoint.workload.substr(slash + 1);
+  peer.workload = podName;
+  const policy::Workload* known =
+      snapshot != nullptr ? snapshot->findWorkload(peer.namespace_, podName) : nullptr;
+  if (known != nullptr && known->kind == config::Kind::kPod) {
+    peer.workload = metrics::workloadName(podName, known->labels);
+  }
+  return peer;
+}
+
+// The relays' downstream is the client side in both directions.
+void addTo(metrics::TrafficByLabels& traffic, const ConnectionRecord& record, bool closed) {
+  const auto counters = record.counters.snapshot();
+  traffic[record.labels].addConnection(closed, counters.bytesDownstreamToUpstream,
+                                       counters.bytesUpstreamToDownstream);
+}
+
 }  // namespace
+
+metrics::TrafficLabels trafficLabelsOf(const ConnectionRecord& record,
+                                       const policy::Snapshot* snapshot) {
+  return metrics::trafficLabels(record.direction, record.security, peerOf(record.source, snapshot),
+                                peerOf(record.destination, snapshot));
+}
+
+void ConnectionTable::setSnapshotSource(SnapshotSource source) {
+  snapshotSource_ = std::move(source);
+}
 
 ConnectionRecord::~ConnectionRecord() {
   if (killFd >= 0) ::close(killFd);
@@ -52,6 +86,9 @@ std::size_t ConnectionTable::enforce(const policy::Snapshot& snapshot) {
 }
 
 std::shared_ptr<ConnectionRecord> ConnectionTable::open(std::shared_ptr<ConnectionRecord> record) {
+  // Outside the table's lock: the snapshot source takes a lock of its own.
+  const auto snapshot = snapshotSource_ ? snapshotSource_() : nullptr;
+  record->labels = trafficLabelsOf(*record, snapshot.get());
   std::lock_guard lock(mutex_);
   record->id = nextId_++;
   live_.push_back(record);
@@ -64,6 +101,7 @@ void ConnectionTable::close(const std::shared_ptr<ConnectionRecord>& record) {
   if (found == live_.end()) return;
   add(record->direction == "inbound" ? closedInbound_ : closedOutbound_,
       record->counters.snapshot());
+  addTo(closedTraffic_, *record, true);
   live_.erase(found);
 }
 
@@ -91,6 +129,13 @@ proxy::RelayCountersSnapshot ConnectionTable::totals(const std::string& directio
     if (record->direction == direction) add(sum, record->counters.snapshot());
   }
   return sum;
+}
+
+metrics::TrafficByLabels ConnectionTable::traffic() const {
+  std::lock_guard lock(mutex_);
+  metrics::TrafficByLabels traffic = closedTraffic_;
+  for (const auto& record : live_) addTo(traffic, *record, false);
+  return traffic;
 }
 
 }  // namespace ztls::daemon

@@ -1,5 +1,6 @@
 // Live connections for `ztlsctl connections`, with their own byte counters, and the
-// node-wide totals for `ztlsctl status` (closed connections folded into one sum).
+// node-wide totals for `ztlsctl status` (closed connections folded into one sum) and for
+// the Prometheus metrics (folded per metric label set).
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "ztls/api/types.h"
+#include "ztls/metrics/traffic_labels.h"
 #include "ztls/policy/snapshot.h"
 #include "ztls/proxy/counters.h"
 
@@ -29,6 +31,9 @@ struct ConnectionRecord {
   std::string relay = "userspace";
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   proxy::RelayCounters counters;  // this connection's relay only
+  // Istio's metric labels, decided once by ConnectionTable::open() so that a connection
+  // stays in one series for its whole life.
+  metrics::TrafficLabels labels;
   // Asked again on every new config: a reason means the connection must go now
   // (Istio's node proxy closes connections that a new policy would refuse).
   std::function<std::optional<std::string>(const policy::Snapshot&)> revalidate;
@@ -37,10 +42,20 @@ struct ConnectionRecord {
   ~ConnectionRecord();
 };
 
+// The metric labels of a connection. With a snapshot, workloads are named by their owner
+// (see metrics::workloadName); without one, or for a pod it does not know, by pod name.
+metrics::TrafficLabels trafficLabelsOf(const ConnectionRecord& record,
+                                       const policy::Snapshot* snapshot);
+
 class ConnectionTable {
  public:
+  using SnapshotSource = std::function<std::shared_ptr<const policy::Snapshot>()>;
+  // Where open() looks workloads up for the metric labels. Call before the first open().
+  void setSnapshotSource(SnapshotSource source);
+
+  // Sets the record's id and metric labels and lists it as live.
   std::shared_ptr<ConnectionRecord> open(std::shared_ptr<ConnectionRecord> record);
-  // Folds the record's counters into the totals of its direction.
+  // Folds the record's counters into the totals of its direction and of its labels.
   void close(const std::shared_ptr<ConnectionRecord>& record);
 
   std::vector<api::ConnectionInfo> list() const;
@@ -49,6 +64,9 @@ class ConnectionTable {
   std::size_t enforce(const policy::Snapshot& snapshot);
   // Relay counters of every connection ever opened in that direction.
   proxy::RelayCountersSnapshot totals(const std::string& direction) const;
+  // Istio's TCP counters per label set: closed connections plus the live ones as they
+  // stand. A connection moves from live to closed under one lock: it is counted once.
+  metrics::TrafficByLabels traffic() const;
 
  private:
   mutable std::mutex mutex_;
@@ -56,6 +74,8 @@ class ConnectionTable {
   std::list<std::shared_ptr<ConnectionRecord>> live_;
   proxy::RelayCountersSnapshot closedInbound_;
   proxy::RelayCountersSnapshot closedOutbound_;
+  metrics::TrafficByLabels closedTraffic_;
+  SnapshotSource snapshotSource_;
 };
 
 }  // namespace ztls::daemon

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "daemon/inbound_sniffer.h"
+#include "daemon/xfcc.h"
 #include "ztls/bpf/address.h"
 #include "ztls/identity/spiffe_id.h"
 #include "ztls/netns/sockets.h"
@@ -51,24 +52,6 @@ api::ConnectionEndpoint describe(const policy::Snapshot& snapshot,
     described.workload = workload->qualifiedName();
   }
   return described;
-}
-
-void logRejection(const ConnectionRecord& record, const std::string& why) {
-  spdlog::warn(
-      "{} rejected src={} src_workload={} src_identity={} dst={} dst_workload={} reason=\"{}\"",
-      record.direction, record.source.address, record.source.workload, record.source.identity,
-      record.destination.address, record.destination.workload, why);
-}
-
-void logClosed(const ConnectionRecord& record, const proxy::RelayResult& result) {
-  spdlog::info(
-      "{} src={} src_workload={} src_identity={} dst={} dst_workload={} dst_identity={} "
-      "security={} bytes_sent={} bytes_received={} end={} duration_ms={}",
-      record.direction, record.source.address, record.source.workload, record.source.identity,
-      record.destination.address, record.destination.workload, record.destination.identity,
-      record.security, result.bytesDownstreamToUpstream, result.bytesUpstreamToDownstream,
-      proxy::toString(result.end),
-      std::chrono::duration_cast<std::chrono::milliseconds>(result.duration).count());
 }
 
 // A TCP connection from inside the pod's namespace; the socket is closed on failure.
@@ -118,7 +101,7 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
   const policy::Workload* workload = snapshot->findWorkload(pod->namespace_, pod->name);
   if (workload == nullptr) {
     // Captured, but not (yet) in the config: without its policy nothing may pass.
-    logRejection(*record, "the destination pod is not in the agent's config");
+    accessLog_.rejected(*record, "the destination pod is not in the agent's config");
     resetAndClose(downstream);
     co_return;
   }
@@ -138,16 +121,17 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
       spdlog::error("no certificate for {}: {}", workload->identity, failure.what());
     }
     if (!context) {
-      logRejection(*record, "no certificate to terminate mutual TLS as " + workload->identity);
+      accessLog_.rejected(*record,
+                          "no certificate to terminate mutual TLS as " + workload->identity);
       resetAndClose(downstream);
       co_return;
     }
     auto handshake = co_await tls::acceptMesh(std::move(downstream), context, timeouts_.handshake);
     if (!handshake.ok()) {
       counters_.handshakeFailures.fetch_add(1, std::memory_order_relaxed);
-      logRejection(*record, "mutual TLS handshake failed (" +
-                                std::string(tls::toString(handshake.error.kind)) +
-                                "): " + handshake.error.reason);
+      accessLog_.rejected(*record, "mutual TLS handshake failed (" +
+                                       std::string(tls::toString(handshake.error.kind)) +
+                                       "): " + handshake.error.reason);
       co_return;
     }
     session = std::move(handshake.session);
@@ -158,11 +142,16 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
     record->security = "plaintext";
     if (mode.mode == config::MtlsMode::kStrict) {
       counters_.strictRejections.fetch_add(1, std::memory_order_relaxed);
-      const std::string what = sniffed.kind == tls::SniffKind::kNeedMore && !sniffed.anyBytes
-                                   ? "a silent client"
-                                   : std::string(tls::toString(sniffed.kind)) + " traffic";
-      logRejection(*record, "STRICT mutual TLS on port " + std::to_string(destination.port()) +
-                                " (" + mode.reason + ") refuses " + what);
+      std::string what = std::string(tls::toString(sniffed.kind)) + " traffic";
+      if (sniffed.clientFinished) {
+        what = "a client that closed before its first bytes could be classified";
+      } else if (sniffed.kind == tls::SniffKind::kNeedMore) {
+        what = sniffed.anyBytes ? "a client that stalled before its first bytes could be classified"
+                                : "a silent client";
+      }
+      accessLog_.rejected(*record, "STRICT mutual TLS on port " +
+                                       std::to_string(destination.port()) + " (" + mode.reason +
+                                       ") refuses " + what);
       resetAndClose(downstream);
       co_return;
     }
@@ -178,7 +167,7 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
   if (!verdict.allowed) {
     counters_.authorizationDenials.fetch_add(1, std::memory_order_relaxed);
     record->decision = "deny";
-    logRejection(*record, "AuthorizationPolicy: " + verdict.reason);
+    accessLog_.rejected(*record, "AuthorizationPolicy: " + verdict.reason);
     if (session) resetAndClose(session->socket());
     resetAndClose(downstream);
     co_return;
@@ -190,7 +179,7 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
 
   asio::ip::tcp::socket app(session ? session->socket().get_executor() : downstream.get_executor());
   if (co_await connectFrom(*pod, app, destination, counters_.inbound)) {
-    logRejection(*record, "the app does not accept on " + toString(destination));
+    accessLog_.rejected(*record, "the app does not accept on " + toString(destination));
     if (session) resetAndClose(session->socket());
     resetAndClose(downstream);
     co_return;
@@ -211,11 +200,20 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
     return std::nullopt;
   };
   counters_.connections.open(record);
-  const auto result =
-      session ? co_await tls::relayTls(std::move(app), std::move(*session), record->counters)
-              : co_await proxy::relay(std::move(downstream), std::move(app), record->counters);
+  proxy::RelayResult result;
+  if (session) {
+    auto xfcc = makeXfccRewriter(
+        xfccValue(session->localId(), session->peerCertificateSha256(), session->peerId()),
+        record->source.address + " -> " + record->destination.address);
+    // Named locals only in the co_await: g++ 12 mishandles temporaries there.
+    const proxy::RelayOptions options;
+    result = co_await tls::relayTls(std::move(app), std::move(*session), record->counters, options,
+                                    std::move(xfcc));
+  } else {
+    result = co_await proxy::relay(std::move(downstream), std::move(app), record->counters);
+  }
   counters_.connections.close(record);
-  logClosed(*record, result);
+  accessLog_.closed(*record, result);
 }
 
 asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
@@ -249,7 +247,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
   const auto endpoint = resolve(*snapshot, originalEndpoint);
   if (!endpoint) {
     counters_.serviceWithoutEndpoints.fetch_add(1, std::memory_order_relaxed);
-    logRejection(*record, "the service has no endpoint");
+    accessLog_.rejected(*record, "the service has no endpoint");
     resetAndClose(downstream);
     co_return;
   }
@@ -257,7 +255,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
 
   const policy::Workload* source = snapshot->findWorkload(pod->namespace_, pod->name);
   if (source == nullptr) {
-    logRejection(*record, "the source pod is not in the agent's config");
+    accessLog_.rejected(*record, "the source pod is not in the agent's config");
     resetAndClose(downstream);
     co_return;
   }
@@ -275,9 +273,9 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
       (mutualTls && (destination.endpoint == nullptr || !destination.endpoint->enrolled))) {
     counters_.clientPolicyDenials.fetch_add(1, std::memory_order_relaxed);
     record->decision = "deny";
-    logRejection(*record, mutualTls
-                              ? "ISTIO_MUTUAL to a destination without an agent: " + client.reason
-                              : client.reason);
+    accessLog_.rejected(
+        *record, mutualTls ? "ISTIO_MUTUAL to a destination without an agent: " + client.reason
+                           : client.reason);
     resetAndClose(downstream);
     co_return;
   }
@@ -286,7 +284,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
 
   asio::ip::tcp::socket upstream(downstream.get_executor());
   if (co_await connectFrom(*pod, upstream, *endpoint, counters_.outbound)) {
-    logRejection(*record, "upstream connect to " + toString(*endpoint) + " failed");
+    accessLog_.rejected(*record, "upstream connect to " + toString(*endpoint) + " failed");
     resetAndClose(downstream);
     co_return;
   }
@@ -296,7 +294,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
     const auto result =
         co_await proxy::relay(std::move(downstream), std::move(upstream), record->counters);
     counters_.connections.close(record);
-    logClosed(*record, result);
+    accessLog_.closed(*record, result);
     co_return;
   }
 
@@ -308,7 +306,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
     spdlog::error("no certificate for {}: {}", source->identity, failure.what());
   }
   if (!context) {
-    logRejection(*record, "no certificate to present as " + source->identity);
+    accessLog_.rejected(*record, "no certificate to present as " + source->identity);
     resetAndClose(upstream);
     resetAndClose(downstream);
     co_return;
@@ -317,9 +315,9 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
                                              destination.endpoint->identity, timeouts_.handshake);
   if (!handshake.ok()) {
     counters_.handshakeFailures.fetch_add(1, std::memory_order_relaxed);
-    logRejection(*record, "mutual TLS handshake failed (" +
-                              std::string(tls::toString(handshake.error.kind)) +
-                              "): " + handshake.error.reason);
+    accessLog_.rejected(*record, "mutual TLS handshake failed (" +
+                                     std::string(tls::toString(handshake.error.kind)) +
+                                     "): " + handshake.error.reason);
     resetAndClose(downstream);
     co_return;
   }
@@ -330,7 +328,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
   const auto result = co_await tls::relayTls(std::move(downstream), std::move(*handshake.session),
                                              record->counters);
   counters_.connections.close(record);
-  logClosed(*record, result);
+  accessLog_.closed(*record, result);
 }
 
 std::optional<asio::ip::tcp::endpoint> Forwarder::resolve(const policy::Snapshot& snapshot,

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <memory>
 
+#include "daemon/access_log.h"
 #include "daemon/config_source.h"
 #include "daemon/connection_table.h"
 #include "daemon/mesh_identity.h"
@@ -44,12 +45,13 @@ class Forwarder {
   };
 
   Forwarder(ConfigSource& config, bpf::Capture& capture, MeshIdentity& identity,
-            DataPathCounters& counters, Timeouts timeouts)
+            DataPathCounters& counters, Timeouts timeouts, AccessLogFormat accessLogFormat)
       : config_(config),
         capture_(capture),
         identity_(identity),
         counters_(counters),
-        timeouts_(timeouts) {}
+        timeouts_(timeouts),
+        accessLog_(accessLogFormat) {}
 
   asio::awaitable<void> inbound(std::shared_ptr<const PodContext> pod,
                                 asio::ip::tcp::socket downstream);
@@ -67,6 +69,7 @@ class Forwarder {
   MeshIdentity& identity_;
   DataPathCounters& counters_;
   Timeouts timeouts_;
+  AccessLog accessLog_;
   std::atomic<std::uint64_t> roundRobin_{0};
 };
 

@@ -40,6 +40,14 @@ asio::awaitable<SniffOutcome> sniffInbound(asio::ip::tcp::socket& socket,
       outcome.kind = tls::SniffKind::kPlaintext;
       break;
     }
+    if (static_cast<std::size_t>(peeked) == seen) {
+      // Readable, yet nothing beyond what we saw: the client shut its side (FIN) or reset,
+      // and SO_RCVLOWAT does not hold back that wake-up. Its bytes are all there will be;
+      // waiting again would spin until the timer, which Asio checks after socket events.
+      outcome.kind = tls::SniffKind::kPlaintext;
+      outcome.clientFinished = true;
+      break;
+    }
     seen = static_cast<std::size_t>(peeked);
     outcome.anyBytes = true;
     const tls::SniffResult result = tls::sniff(std::span<const std::uint8_t>(buffer.data(), seen));

@@ -14,6 +14,9 @@ struct SniffOutcome {
   // kNeedMore when time ran out before a decision.
   tls::SniffKind kind = tls::SniffKind::kNeedMore;
   bool anyBytes = false;  // false: the client stayed silent (server-speaks-first protocols)
+  // The client ended its side (FIN or reset) before its bytes could be classified; they
+  // count as plaintext.
+  bool clientFinished = false;
 };
 
 // Waits up to `firstBytes` for the first byte, then up to `total` overall for enough

@@ -9,6 +9,7 @@
 
 #include "daemon/node_agent.h"
 #include "ztls/api/server.h"
+#include "ztls/metrics/http_endpoints.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"ztls-agent: the ztls node agent"};
@@ -32,12 +33,28 @@ int main(int argc, char** argv) {
                  "How long an inbound client may stay silent before it counts as plaintext "
                  "(PERMISSIVE) or is closed (STRICT)")
       ->capture_default_str();
+  std::string accessLogFormat = "text";
+  app.add_option("--access-log-format", accessLogFormat,
+                 "One line per connection as key=value text or as a JSON object")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  // ztunnel's ports. The lab runs each agent in its node's network namespace, so every
+  // node (and every lab cluster) has these ports to itself.
+  std::string metricsAddress = "0.0.0.0:15020";
+  app.add_option("--metrics-address", metricsAddress,
+                 "host:port serving Prometheus metrics at /metrics; empty disables")
+      ->capture_default_str();
+  std::string readinessAddress = "0.0.0.0:15021";
+  app.add_option("--readiness-address", readinessAddress,
+                 "host:port serving the readiness probe GET /healthz/ready; empty disables")
+      ->capture_default_str();
   app.add_option("--trust-domain", options.mesh.trustDomain, "SPIFFE trust domain")
       ->capture_default_str();
   app.add_option("--root-namespace", options.mesh.rootNamespace, "Istio root namespace")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.timeouts.firstBytes = std::chrono::milliseconds(firstBytesMs);
+  options.accessLogFormat = *ztls::daemon::parseAccessLogFormat(accessLogFormat);
 
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   // Block the stop signals in every thread; one waits for them below.
@@ -53,9 +70,24 @@ int main(int argc, char** argv) {
     auto work = asio::make_work_guard(io);
     ztls::daemon::NodeAgent agent(options, io.get_executor());
     agent.start();
+    // Before the API socket, which is what tells the lab the agent is up: a port that
+    // cannot be bound is a failed start, with the reason in the log.
+    std::unique_ptr<ztls::metrics::MetricsEndpoint> metricsEndpoint;
+    if (!metricsAddress.empty()) {
+      metricsEndpoint = std::make_unique<ztls::metrics::MetricsEndpoint>(
+          metricsAddress, std::make_shared<ztls::metrics::AgentCollector>(
+                              [&agent] { return agent.scrapeMetrics(); }));
+    }
+    std::unique_ptr<ztls::metrics::ReadinessEndpoint> readinessEndpoint;
+    if (!readinessAddress.empty()) {
+      readinessEndpoint = std::make_unique<ztls::metrics::ReadinessEndpoint>(
+          readinessAddress, [&agent] { return agent.readiness(); });
+    }
     ztls::api::AgentServer server(options.socketPath.string(), agent);
-    spdlog::info("ztls-agent on {} ready: api {}, config {}, pins {}", options.nodeName,
-                 options.socketPath.string(), options.configDir.string(), options.pinDir.string());
+    spdlog::info("ztls-agent on {} ready: api {}, config {}, pins {}, metrics {}, readiness {}",
+                 options.nodeName, options.socketPath.string(), options.configDir.string(),
+                 options.pinDir.string(), metricsEndpoint ? metricsAddress : "off",
+                 readinessEndpoint ? readinessAddress : "off");
 
     std::thread dataPath([&io] { io.run(); });
     std::atomic<bool> stopping{false};
@@ -77,6 +109,8 @@ int main(int argc, char** argv) {
         signal);
     stopping = true;
     ticker.join();
+    readinessEndpoint.reset();  // probes fail from here on (connection refused)
+    metricsEndpoint.reset();
     server.shutdown();
     agent.shutdown();
     work.reset();

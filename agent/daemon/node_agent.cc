@@ -14,6 +14,7 @@
 #include "ztls/identity/local_ca.h"
 #include "ztls/netns/sockets.h"
 #include "ztls/policy/peer_authn.h"
+#include "ztls/policy/policy_summary.h"
 
 namespace ztls::daemon {
 namespace {
@@ -59,9 +60,12 @@ NodeAgent::NodeAgent(AgentOptions options, asio::any_io_executor executor)
       identity_(std::make_shared<identity::LocalCa>(
                     identity::LocalCa::openOrCreate(options_.caDir, options_.mesh.trustDomain)),
                 options_.mesh.trustDomain),
-      forwarder_(config_, capture_, identity_, counters_, options_.timeouts),
+      forwarder_(config_, capture_, identity_, counters_, options_.timeouts,
+                 options_.accessLogFormat),
       registry_(options_.stateDir / "pods.json") {
   capture_.attachCgroup(options_.podCgroup);
+  // Metric labels name workloads by their owner, which only the snapshot knows.
+  counters_.connections.setSnapshotSource([this] { return config_.snapshot(); });
 }
 
 NodeAgent::~NodeAgent() { shutdown(); }
@@ -292,6 +296,26 @@ std::vector<api::Workload> NodeAgent::listWorkloads(const std::string& namespace
   return workloads;
 }
 
+std::vector<api::PolicyInfo> NodeAgent::listPolicies(const std::string& namespace_) {
+  std::lock_guard lock(mutex_);
+  const auto snapshot = config_.snapshot();
+  std::vector<const policy::Workload*> here;
+  for (const auto& pod : registry_.pods()) {
+    if (const auto* known = snapshot->findWorkload(pod.namespace_, pod.name)) {
+      here.push_back(known);
+    }
+  }
+  std::vector<api::PolicyInfo> policies;
+  for (auto& summary : policy::summarizePolicies(*snapshot, here)) {
+    if (!namespace_.empty() && summary.namespace_ != namespace_) continue;
+    policies.push_back({std::move(summary.kind), std::move(summary.namespace_),
+                        std::move(summary.name), std::move(summary.scope),
+                        std::move(summary.settings), std::move(summary.workloads),
+                        std::move(summary.note)});
+  }
+  return policies;
+}
+
 std::vector<api::CertificateInfo> NodeAgent::listCertificates() {
   const auto unixSeconds = [](std::chrono::system_clock::time_point when) {
     return static_cast<std::int64_t>(
@@ -352,6 +376,66 @@ api::AgentStatus NodeAgent::status() {
                                           counters_.outboundWithoutDestination.load()));
   }
   return status;
+}
+
+metrics::AgentMetrics NodeAgent::scrapeMetrics() {
+  metrics::AgentMetrics scraped;
+  scraped.traffic = counters_.connections.traffic();
+  scraped.handshakeFailures = counters_.handshakeFailures;
+  scraped.strictRejections = counters_.strictRejections;
+  scraped.authorizationDenials = counters_.authorizationDenials;
+  scraped.clientPolicyDenials = counters_.clientPolicyDenials;
+  scraped.withoutOriginalDestination = counters_.outboundWithoutDestination;
+  scraped.serviceWithoutEndpoints = counters_.serviceWithoutEndpoints;
+  scraped.loopsRefused = counters_.loopsRefused;
+  const auto inbound = counters_.inbound.snapshot();
+  const auto outbound = counters_.outbound.snapshot();
+  scraped.upstreamConnectErrors = {inbound.connectFailures, outbound.connectFailures};
+  scraped.upstreamConnectTimeouts = {inbound.connectTimeouts, outbound.connectTimeouts};
+  try {
+    const auto verdicts = capture_.verdictCounters();
+    for (std::size_t i = 0; i < verdicts.size(); ++i) {
+      scraped.kernelVerdicts.emplace_back(
+          bpf::verdictReasonName(static_cast<ztls_verdict_reason>(i)), verdicts[i]);
+    }
+  } catch (const std::exception& error) {
+    // The other families are still worth a scrape.
+    spdlog::warn("metrics: kernel verdict counters unreadable: {}", error.what());
+  }
+  {
+    std::lock_guard lock(mutex_);
+    scraped.capturedPods = captured_.size();
+  }
+  scraped.workloadCertificates = identity_.certificates().all().size();
+  scraped.configGeneration = config_.generation();
+  return scraped;
+}
+
+metrics::Readiness NodeAgent::readiness() {
+  metrics::ReadinessFacts facts;
+  facts.configGeneration = config_.generation();
+  facts.configError = config_.lastError();
+  facts.meshRootLoaded = !identity_.rootFingerprint().empty();
+  std::set<identity::SpiffeId> wanted;
+  {
+    std::lock_guard lock(mutex_);
+    const auto snapshot = config_.snapshot();
+    for (const auto& [podKey, pod] : captured_) {
+      const auto* workload = snapshot->findWorkload(pod->context->namespace_, pod->context->name);
+      if (workload == nullptr) continue;
+      if (const auto id = identity::SpiffeId::parse(workload->identity)) wanted.insert(*id);
+    }
+  }
+  // Outside the lock: issuing takes a moment. A certificate issued here is the one the
+  // next handshake uses.
+  for (const auto& id : wanted) {
+    try {
+      identity_.certificates().get(id);
+    } catch (const std::exception& error) {
+      facts.certificateFailures.push_back(id.uri() + ": " + error.what());
+    }
+  }
+  return metrics::judgeReadiness(facts);
 }
 
 }  // namespace ztls::daemon

@@ -18,6 +18,8 @@
 #include "daemon/pod_registry.h"
 #include "ztls/api/backend.h"
 #include "ztls/bpf/capture.h"
+#include "ztls/metrics/agent_metrics.h"
+#include "ztls/metrics/readiness.h"
 #include "ztls/proxy/listener.h"
 
 namespace ztls::daemon {
@@ -32,6 +34,7 @@ struct AgentOptions {
   std::filesystem::path caDir;  // the mesh root every node trusts (created on first use)
   policy::MeshConfig mesh;
   Forwarder::Timeouts timeouts;
+  AccessLogFormat accessLogFormat = AccessLogFormat::kText;
 };
 
 class NodeAgent : public api::AgentBackend {
@@ -53,6 +56,12 @@ class NodeAgent : public api::AgentBackend {
   api::AgentStatus status() override;
   std::vector<api::ConnectionInfo> listConnections() override;
   std::vector<api::CertificateInfo> listCertificates() override;
+  std::vector<api::PolicyInfo> listPolicies(const std::string& namespace_) override;
+
+  // For the HTTP endpoints (metrics::AgentCollector, metrics::ReadinessEndpoint); safe
+  // from any thread. readiness() may issue the certificates it checks for.
+  metrics::AgentMetrics scrapeMetrics();
+  metrics::Readiness readiness();
 
  private:
   struct CapturedPod;

@@ -24,6 +24,19 @@ std::string imageBaseName(const std::string& image) {
   return name.substr(0, name.find(':'));
 }
 
+// The kennethreitz/httpbin image answers with indented JSON, and the walkthrough's printed
+// output (`curl .../headers -s | grep X-Forwarded-Client-Cert`) shows it so. Debian's
+// Flask 2.2 is compact by default: turn that off, then run gunicorn in this process, with
+// the remaining arguments, on the adjusted app.
+constexpr std::string_view kHttpbinLauncher = R"(import sys, httpbin
+if hasattr(httpbin.app, "json") and hasattr(httpbin.app.json, "compact"):
+    httpbin.app.json.compact = False
+httpbin.app.config["JSONIFY_PRETTYPRINT_REGULAR"] = True
+from gunicorn.app.wsgiapp import run
+sys.argv = ["gunicorn"] + sys.argv[1:]
+run()
+)";
+
 }  // namespace
 
 std::vector<std::string> commandForContainer(const config::Container& container) {
@@ -35,8 +48,10 @@ std::vector<std::string> commandForContainer(const config::Container& container)
   const std::string base = imageBaseName(container.image);
   if (base == "httpbin" || base == "go-httpbin") {
     const std::uint16_t port = container.ports.empty() ? 80 : container.ports.front().port;
-    // Debian's gunicorn runs under the system python3, which has python3-httpbin.
-    return {"/usr/bin/gunicorn",
+    // Debian's gunicorn under the system python3, which has python3-httpbin.
+    return {"/usr/bin/python3",
+            "-c",
+            std::string(kHttpbinLauncher),
             "--bind",
             fmt::format("0.0.0.0:{}", port),
             "--workers",

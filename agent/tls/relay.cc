@@ -126,9 +126,11 @@ asio::awaitable<void> plainToTls(Connection& connection, std::span<std::byte> bu
   }
 }
 
-asio::awaitable<void> tlsToPlain(Connection& connection, std::span<std::byte> buffer, Tally tally) {
+asio::awaitable<void> tlsToPlain(Connection& connection, std::span<std::byte> buffer, Tally tally,
+                                 PlaintextRewriter* rewriter) {
   tcp::socket& plain = connection.plain();
   detail::SessionState& tls = connection.tls();
+  std::string rewritten;
   try {
     for (;;) {
       const detail::SslResult read = co_await detail::sslRead(tls, buffer);
@@ -142,9 +144,20 @@ asio::awaitable<void> tlsToPlain(Connection& connection, std::span<std::byte> bu
         connection.fail(connection.tlsSide(), read.error);
         co_return;
       }
-      auto [writeError, sent] =
-          co_await asio::async_write(plain, asio::buffer(buffer.data(), read.bytes), kAsTuple);
-      tally.add(sent);
+      asio::const_buffer out(buffer.data(), read.bytes);
+      if (rewriter != nullptr) {
+        rewritten.clear();
+        const auto verdict = rewriter->rewrite(buffer.first(read.bytes), rewritten);
+        if (verdict == PlaintextRewriter::Verdict::kReset) {
+          connection.fail(connection.tlsSide(), std::make_error_code(std::errc::protocol_error));
+          co_return;
+        }
+        if (verdict == PlaintextRewriter::Verdict::kPassThrough) rewriter = nullptr;
+        out = asio::buffer(rewritten);
+      }
+      auto [writeError, sent] = co_await asio::async_write(plain, out, kAsTuple);
+      // Counted as the peer sent them: rewriting is this agent's business.
+      tally.add(sent == out.size() ? read.bytes : std::min(sent, read.bytes));
       if (writeError) {
         connection.fail(connection.plainSide(), writeError);
         co_return;
@@ -161,7 +174,8 @@ asio::awaitable<void> tlsToPlain(Connection& connection, std::span<std::byte> bu
 
 asio::awaitable<proxy::RelayResult> relayTls(tcp::socket plain, TlsSession tls,
                                              proxy::RelayCounters& counters,
-                                             proxy::RelayOptions options) {
+                                             proxy::RelayOptions options,
+                                             std::unique_ptr<PlaintextRewriter> rewriter) {
   const auto started = std::chrono::steady_clock::now();
   proxy::countRelayStart(counters);
   proxy::RelayResult result;
@@ -190,7 +204,7 @@ asio::awaitable<proxy::RelayResult> relayTls(tcp::socket plain, TlsSession tls,
       co_await (plainToTls(*connection, {buffers.get(), size},
                            plainIsDownstream ? upstreamBound : downstreamBound) &&
                 tlsToPlain(*connection, {buffers.get() + size, size},
-                           plainIsDownstream ? downstreamBound : upstreamBound));
+                           plainIsDownstream ? downstreamBound : upstreamBound, rewriter.get()));
     }
   } catch (const std::system_error& error) {
     if (connection) connection->fail(Side::kRelay, error.code());

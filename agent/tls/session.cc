@@ -1,6 +1,8 @@
 #include "ztls/tls/session.h"
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "session_state.h"
 
@@ -23,6 +25,23 @@ std::string_view TlsSession::cipher() const {
 std::string_view TlsSession::protocol() const {
   const char* name = SSL_get_version(state_->ssl.get());
   return name != nullptr ? name : "";
+}
+
+std::string TlsSession::peerCertificateSha256() const {
+  // get0: the certificate stays owned by the SSL.
+  X509* peer = SSL_get0_peer_certificate(state_->ssl.get());
+  if (peer == nullptr) return "";
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (X509_digest(peer, EVP_sha256(), digest, &length) != 1) return "";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
 }
 
 asio::ip::tcp::socket& TlsSession::socket() { return state_->socket; }

@@ -1,10 +1,14 @@
 #include "lab_runner.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <fstream>
 
 namespace ztls::e2e {
 
@@ -76,6 +80,148 @@ nlohmann::json Lab::agentWorkloads(const std::string& node) const {
     return nlohmann::json::object();
   }
   return nlohmann::json::parse(outcome.output);
+}
+
+}  // namespace ztls::e2e
+
+namespace ztls::e2e {
+
+std::string missingLabPrerequisites() {
+  std::string missing;
+  if (geteuid() != 0) missing += " root";
+  for (const char* path : {"/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/bin/gunicorn",
+                           "/usr/bin/curl", "/usr/sbin/nft", "/usr/bin/python3"}) {
+    if (!std::filesystem::exists(path)) missing += std::string(" ") + path;
+  }
+  if (shell("/usr/bin/python3 -c 'import httpbin'").exitCode != 0) missing += " python3-httpbin";
+  return missing;
+}
+
+std::string bringUpFooAndLegacy(const Lab& lab) {
+  const std::string samples = std::string(ZTLS_SOURCE_DIR) + "/samples";
+  std::vector<std::string> steps{"down", "up --nodes 2"};
+  for (const std::string ns : {"foo", "legacy"}) {
+    steps.push_back("create ns " + ns);
+    if (ns == "foo") steps.push_back("label ns foo istio.io/dataplane-mode=ambient");
+    steps.push_back("apply -f " + samples + "/httpbin/httpbin.yaml -n " + ns);
+    steps.push_back("apply -f " + samples + "/sleep/sleep.yaml -n " + ns);
+  }
+  for (const auto& step : steps) {
+    const Outcome outcome = lab.run(step);
+    if (outcome.exitCode != 0) {
+      return "ztls-lab --cluster " + lab.cluster() + " " + step + " failed (" +
+             std::to_string(outcome.exitCode) + "):\n" + outcome.output;
+    }
+  }
+  return "";
+}
+
+PodInfo podOf(const Lab& lab, const std::string& ns, const std::string& app) {
+  const Outcome listed = lab.run("get pods -n " + ns + " -l app=" + app + " -o json");
+  if (listed.exitCode != 0) {
+    ADD_FAILURE() << "ztls-lab get pods -n " << ns << " -l app=" << app << ": " << listed.output;
+    return {};
+  }
+  const auto json = nlohmann::json::parse(listed.output, nullptr, false);
+  if (json.is_discarded() || !json.contains("items") || json["items"].empty()) {
+    ADD_FAILURE() << "no pod app=" << app << " in " << ns << ": " << listed.output;
+    return {};
+  }
+  const auto& pod = json["items"][0];
+  return {pod["metadata"].value("name", ""), pod["status"].value("podIP", ""),
+          pod["spec"].value("nodeName", "")};
+}
+
+std::filesystem::path agentLogPath(const Lab& lab, const std::string& node) {
+  return "/run/ztls-lab/" + lab.cluster() + "/nodes/" + node + "/agent.log";
+}
+
+pid_t labAgentPid(const Lab& lab, const std::string& node) {
+  std::ifstream state("/run/ztls-lab/" + lab.cluster() + "/lab.json");
+  const auto json = nlohmann::json::parse(state, nullptr, false);
+  if (json.is_discarded()) return 0;
+  for (const auto& recorded : json.value("nodes", nlohmann::json::array())) {
+    if (recorded.value("name", "") == node) return recorded.value("agentPid", pid_t{0});
+  }
+  return 0;
+}
+
+bool isLiveProcess(pid_t pid) {
+  if (pid <= 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  // "pid (comm) S ...": the state follows the last ')', since comm may hold one.
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+std::string sanitizerReportIn(const std::string& text) {
+  for (const char* marker : {"Sanitizer", "runtime error:"}) {
+    if (const auto found = text.find(marker); found != std::string::npos) {
+      const auto start = text.rfind('\n', found);
+      return text.substr(start == std::string::npos ? 0 : start + 1, 2000);
+    }
+  }
+  return "";
+}
+
+FileTail::FileTail(std::filesystem::path file) : file_(std::move(file)) {
+  std::error_code error;
+  start_ = std::filesystem::file_size(file_, error);
+  if (error) start_ = 0;
+}
+
+std::string FileTail::added() const {
+  std::ifstream in(file_, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(start_));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string FileTail::addedWhen(const std::function<bool(const std::string&)>& complete,
+                                std::chrono::milliseconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string text = added();
+  while (!complete(text) && std::chrono::steady_clock::now() < deadline) {
+    usleep(50000);
+    text = added();
+  }
+  return text;
+}
+
+BackgroundShell::BackgroundShell(const std::string& script)
+    : output_(std::filesystem::temp_directory_path() /
+              ("ztls-e2e-background-" + std::to_string(getpid()) + "-" +
+               std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".txt")) {
+  const std::string redirected = "exec >" + output_.string() + " 2>&1; " + script;
+  pid_ = fork();
+  if (pid_ == 0) {
+    execl("/bin/sh", "sh", "-c", redirected.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (pid_ < 0) ADD_FAILURE() << "fork failed for: " << script;
+}
+
+BackgroundShell::~BackgroundShell() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  std::error_code ignored;
+  std::filesystem::remove(output_, ignored);
+}
+
+Outcome BackgroundShell::wait() {
+  Outcome outcome;
+  if (pid_ <= 0) return outcome;
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  outcome.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream in(output_);
+  outcome.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return outcome;
 }
 
 }  // namespace ztls::e2e

@@ -1,6 +1,12 @@
 // Runs the real lab and CLI binaries for the end-to-end tests.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -35,6 +41,68 @@ class Lab {
 
  private:
   std::string cluster_;
+};
+
+}  // namespace ztls::e2e
+
+// Helpers for the suites that bring up a small lab of their own (identity, bad input).
+namespace ztls::e2e {
+
+// What the lab end-to-end tests need on this host and do not find ("" when nothing).
+std::string missingLabPrerequisites();
+
+// `down` (clearing whatever a crashed run left), `up --nodes 2`, then namespaces foo
+// (ambient) and legacy, each with the httpbin and sleep samples. "" or what failed.
+std::string bringUpFooAndLegacy(const Lab& lab);
+
+struct PodInfo {
+  std::string name;
+  std::string ip;
+  std::string node;
+};
+// The first pod with label app=`app` in `ns`; fails the current test when there is none.
+PodInfo podOf(const Lab& lab, const std::string& ns, const std::string& app);
+
+std::filesystem::path agentLogPath(const Lab& lab, const std::string& node);
+// The agent pid the lab recorded for `node`; 0 when it records none.
+pid_t labAgentPid(const Lab& lab, const std::string& node);
+// Running (a zombie is not).
+bool isLiveProcess(pid_t pid);
+
+// The first sanitizer report (ASan, UBSan, LSan) in `text` with some context, or "".
+std::string sanitizerReportIn(const std::string& text);
+
+// What a file gained after the moment the tail was made: the lines an agent logged
+// because of one test step.
+class FileTail {
+ public:
+  explicit FileTail(std::filesystem::path file);
+  std::string added() const;
+  // added() once `complete` says it holds everything expected, or when `limit` passes
+  // (the caller's assertions then say what is missing). Agents log right after they
+  // act, so the line may trail the client's view by a moment.
+  std::string addedWhen(const std::function<bool(const std::string&)>& complete,
+                        std::chrono::milliseconds limit = std::chrono::seconds(3)) const;
+
+ private:
+  std::filesystem::path file_;
+  std::uintmax_t start_ = 0;
+};
+
+// `sh -c script` as a child of the test, stdout and stderr to a temporary file, so the
+// test can act while it runs. The destructor kills it if wait() was never called.
+class BackgroundShell {
+ public:
+  explicit BackgroundShell(const std::string& script);
+  ~BackgroundShell();
+  BackgroundShell(const BackgroundShell&) = delete;
+  BackgroundShell& operator=(const BackgroundShell&) = delete;
+
+  Outcome wait();
+
+ private:
+  pid_t pid_ = -1;
+  std::filesystem::path output_;
 };
 
 }  // namespace ztls::e2e

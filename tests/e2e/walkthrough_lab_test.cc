@@ -617,3 +617,158 @@ TEST_F(WalkthroughLab, EachNodeHoldsCertificatesOnlyForItsMeshServiceAccountsUnd
 
 }  // namespace
 }  // namespace ztls::e2e
+
+namespace ztls::e2e {
+namespace {
+
+// The walkthrough's loop exactly as printed, kubectl being ztls-lab, with its output
+// (stdout and stderr as a terminal shows them) compared line for line.
+std::string walkthroughLoop(const Lab& lab) {
+  const Outcome outcome = shell(
+      "export ZTLS_LAB_CLUSTER=" + lab.cluster() + "; kubectl() { " + ZTLS_LAB_PATH +
+      " \"$@\"; }; "
+      R"loop(for from in "foo" "bar" "legacy"; do for to in "foo" "bar"; do kubectl exec "$(kubectl get pod -l app=sleep -n ${from} -o jsonpath={.items..metadata.name})" -c sleep -n ${from} -- curl http://httpbin.${to}:8000/ip -s -o /dev/null -w "sleep.${from} to httpbin.${to}: %{http_code}\n"; done; done)loop");
+  return outcome.output;
+}
+
+TEST_F(WalkthroughLab, MigrationSectionComesOutAsPrinted) {
+  EXPECT_EQ(walkthroughLoop(*lab_),
+            "sleep.foo to httpbin.foo: 200\n"
+            "sleep.foo to httpbin.bar: 200\n"
+            "sleep.bar to httpbin.foo: 200\n"
+            "sleep.bar to httpbin.bar: 200\n"
+            "sleep.legacy to httpbin.foo: 200\n"
+            "sleep.legacy to httpbin.bar: 200\n");
+  EXPECT_EQ(lab_->run("get destinationrule --all-namespaces").output, "No resources found.\n");
+  EXPECT_EQ(lab_->run("get peerauthentication --all-namespaces").output, "No resources found.\n");
+
+  // Lock down foo once every client is in the mesh.
+  lab_->must("apply -n foo -f " + fixture("namespace-default-strict.yaml"));
+  usleep(1200000);  // agents follow the config within a second
+  EXPECT_EQ(walkthroughLoop(*lab_),
+            "sleep.foo to httpbin.foo: 200\n"
+            "sleep.foo to httpbin.bar: 200\n"
+            "sleep.bar to httpbin.foo: 200\n"
+            "sleep.bar to httpbin.bar: 200\n"
+            "sleep.legacy to httpbin.foo: 000\n"
+            "command terminated with exit code 56\n"
+            "sleep.legacy to httpbin.bar: 200\n");
+
+  // Then the whole mesh.
+  lab_->must("apply -n istio-system -f " + fixture("namespace-default-strict.yaml"));
+  usleep(1200000);
+  EXPECT_EQ(walkthroughLoop(*lab_),
+            "sleep.foo to httpbin.foo: 200\n"
+            "sleep.foo to httpbin.bar: 200\n"
+            "sleep.bar to httpbin.foo: 200\n"
+            "sleep.bar to httpbin.bar: 200\n"
+            "sleep.legacy to httpbin.foo: 000\n"
+            "command terminated with exit code 56\n"
+            "sleep.legacy to httpbin.bar: 000\n"
+            "command terminated with exit code 56\n");
+
+  // The walkthrough's uninstall step.
+  lab_->must("delete peerauthentication --all-namespaces --all");
+  usleep(1200000);
+  EXPECT_EQ(lab_->run("get peerauthentication --all-namespaces").output, "No resources found.\n");
+  EXPECT_EQ(walkthroughLoop(*lab_).find("000"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ztls::e2e
+
+namespace ztls::e2e {
+namespace {
+
+TEST_F(WalkthroughLab, PoliciesShowWhatEachNodeEnforcesOnItsOwnPods) {
+  lab_->must("apply -f " + fixture("foo-namespace-strict.yaml"));
+  lab_->must("apply -n bar -f " + fixture("bar-httpbin-strict.yaml"));
+  usleep(1200000);
+  std::map<std::string, nlohmann::json> byNode;
+  for (const auto& node : kNodes) {
+    const Outcome listed =
+        shell(std::string(ZTLSCTL_PATH) + " policies -o json --socket " + lab_->agentSocket(node));
+    ASSERT_EQ(listed.exitCode, 0) << listed.output;
+    byNode[node] = nlohmann::json::parse(listed.output)["policies"];
+  }
+  const Outcome table =
+      shell(std::string(ZTLSCTL_PATH) + " policies --socket " + lab_->agentSocket("node1"));
+  lab_->must("delete peerauthentication default -n foo");
+  lab_->must("delete peerauthentication httpbin -n bar");
+
+  // Both nodes hold every policy; each lists only its own pods under it. httpbin pods
+  // run on node1, sleep pods on node2.
+  const auto workloadsOf = [](const nlohmann::json& policies, const std::string& ns,
+                              const std::string& name) {
+    std::vector<std::string> apps;
+    for (const auto& policy : policies) {
+      if (policy["namespace"] != ns || policy["name"] != name) continue;
+      EXPECT_EQ(policy["kind"], "PeerAuthentication");
+      for (const auto& workload : policy["workloads"]) {
+        const std::string qualified = workload.get<std::string>();
+        apps.push_back(qualified.substr(0, qualified.find('-')));
+      }
+      return apps;
+    }
+    ADD_FAILURE() << "no policy " << ns << "/" << name << " in " << policies.dump();
+    return apps;
+  };
+  EXPECT_EQ(workloadsOf(byNode["node1"], "foo", "default"),
+            std::vector<std::string>{"foo/httpbin"});
+  EXPECT_EQ(workloadsOf(byNode["node2"], "foo", "default"), std::vector<std::string>{"foo/sleep"});
+  EXPECT_EQ(workloadsOf(byNode["node1"], "bar", "httpbin"),
+            std::vector<std::string>{"bar/httpbin"});
+  EXPECT_TRUE(workloadsOf(byNode["node2"], "bar", "httpbin").empty());
+  EXPECT_NE(table.output.find("STRICT; selector app=httpbin"), std::string::npos) << table.output;
+}
+
+}  // namespace
+}  // namespace ztls::e2e
+
+namespace ztls::e2e {
+namespace {
+
+// `kubectl exec <sleep in from> -c sleep -n from -- <command>` as the walkthrough writes it.
+std::string execInSleep(const Lab& lab, const std::string& from, const std::string& command) {
+  return shell("export ZTLS_LAB_CLUSTER=" + lab.cluster() + "; kubectl() { " + ZTLS_LAB_PATH +
+               " \"$@\"; }; kubectl exec $(kubectl get pod -l app=sleep -n " + from +
+               " -o jsonpath={.items..metadata.name}) -c sleep -n " + from + " -- " + command)
+      .output;
+}
+
+TEST_F(WalkthroughLab, MutualTlsRequestsCarryXForwardedClientCertAsTheWalkthroughPrints) {
+  const std::string grep = " -s | grep X-Forwarded-Client-Cert";
+  const std::string mesh = execInSleep(*lab_, "foo", "curl http://httpbin.foo:8000/headers" + grep);
+  // "X-Forwarded-Client-Cert": "By=<server>;Hash=<sha256 of the client
+  // leaf>;Subject=\"\";URI=<client>"
+  const std::string prefix =
+      "    \"X-Forwarded-Client-Cert\": \"By=spiffe://cluster.local/ns/foo/sa/httpbin;Hash=";
+  const std::string suffix = ";Subject=\\\"\\\";URI=spiffe://cluster.local/ns/foo/sa/sleep\"\n";
+  ASSERT_EQ(mesh.rfind(prefix, 0), 0u) << mesh;
+  ASSERT_GE(mesh.size(), prefix.size() + suffix.size());
+  EXPECT_EQ(mesh.substr(mesh.size() - suffix.size()), suffix) << mesh;
+  const std::string hash = mesh.substr(prefix.size(), mesh.size() - prefix.size() - suffix.size());
+  EXPECT_EQ(hash.size(), 64u) << mesh;
+  EXPECT_EQ(hash.find_first_not_of("0123456789abcdef"), std::string::npos) << mesh;
+
+  // No agent at the server: plaintext, no header.
+  EXPECT_EQ(execInSleep(*lab_, "foo", "curl http://httpbin.legacy:8000/headers" + grep), "");
+
+  // A client cannot forge it: the agent replaces whatever the request carried, and the
+  // Hash is the same for the same client certificate.
+  const std::string forged =
+      execInSleep(*lab_, "foo",
+                  "curl -H 'X-Forwarded-Client-Cert: By=spiffe://cluster.local/ns/foo/sa/admin' "
+                  "-H 'X-Forwarded-Client-Cert: URI=evil' http://httpbin.foo:8000/headers" +
+                      grep);
+  EXPECT_EQ(forged, mesh);
+
+  // Keep-alive: every request on one connection gets its own header.
+  const std::string twice = execInSleep(
+      *lab_, "bar",
+      "curl http://httpbin.foo:8000/headers http://httpbin.foo:8000/headers" + grep + " -c");
+  EXPECT_EQ(twice, "2\n");
+}
+
+}  // namespace
+}  // namespace ztls::e2e

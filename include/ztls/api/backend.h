@@ -24,6 +24,8 @@ class AgentBackend {
   virtual AgentStatus status() = 0;
   virtual std::vector<ConnectionInfo> listConnections() = 0;
   virtual std::vector<CertificateInfo> listCertificates() = 0;
+  // An empty namespace lists every namespace.
+  virtual std::vector<PolicyInfo> listPolicies(const std::string& namespace_) = 0;
 };
 
 }  // namespace ztls::api

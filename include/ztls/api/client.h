@@ -35,6 +35,7 @@ class AgentClient {
   AgentStatus status();
   std::vector<ConnectionInfo> listConnections();
   std::vector<CertificateInfo> listCertificates();
+  std::vector<PolicyInfo> listPolicies(const std::string& namespace_);
 
  private:
   struct Impl;

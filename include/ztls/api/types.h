@@ -116,4 +116,15 @@ struct CertificateInfo {
   bool operator==(const CertificateInfo&) const = default;
 };
 
+struct PolicyInfo {
+  std::string kind;
+  std::string namespace_;
+  std::string name;
+  std::string scope;
+  std::string settings;
+  std::vector<std::string> workloads;
+  std::string note;
+  bool operator==(const PolicyInfo&) const = default;
+};
+
 }  // namespace ztls::api

@@ -74,6 +74,9 @@ class Snapshot {
 
   std::string identityFor(std::string_view ns, std::string_view serviceAccount) const;
 
+  // Every object the snapshot was built from, by key.
+  const config::Store::Objects& objects() const { return objects_; }
+
  private:
   explicit Snapshot(MeshConfig mesh) : mesh_(std::move(mesh)) {}
   void addWorkload(Workload workload);

@@ -1,12 +1,32 @@
 // The userspace TLS relay: plaintext on one socket, a mesh TLS session on the other.
 #pragma once
 
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
 #include "ztls/proxy/asio.h"
 #include "ztls/proxy/counters.h"
 #include "ztls/proxy/relay.h"
 #include "ztls/tls/session.h"
 
 namespace ztls::tls {
+
+// Changes the plaintext that comes out of a server session before the app sees it (the
+// inbound side adds X-Forwarded-Client-Cert to HTTP/1 requests). Called on the relay's
+// thread only.
+class PlaintextRewriter {
+ public:
+  enum class Verdict {
+    kRewriting,    // keep calling
+    kPassThrough,  // `output` holds the rest of this input; relay later bytes untouched
+    kReset,        // the stream cannot be relayed faithfully: reset both peers
+  };
+  virtual ~PlaintextRewriter() = default;
+  // Appends what the app must receive to `output` (which starts empty).
+  virtual Verdict rewrite(std::span<const std::byte> input, std::string& output) = 0;
+};
 
 // proxy::relay's contract with one side encrypted. Bytes are counted as plaintext.
 //
@@ -25,10 +45,15 @@ namespace ztls::tls {
 //   OpenSSL reads ahead from here on (fewer syscalls), so a session given to this relay can
 //   no longer be handed to kernel TLS; a strategy that may hand off must not start here.
 //
+// - With a rewriter (server sessions only), what the TLS side sends goes through it; bytes
+//   are counted as received from the peer, before rewriting. kReset ends the relay as a
+//   protocol error on the TLS side.
+//
 // Never throws. Both sockets must be used by one thread at a time (a strand); terminal
 // cancellation resets both peers and ends with kCancelled.
 asio::awaitable<proxy::RelayResult> relayTls(asio::ip::tcp::socket plain, TlsSession tls,
                                              proxy::RelayCounters& counters,
-                                             proxy::RelayOptions options = {});
+                                             proxy::RelayOptions options = {},
+                                             std::unique_ptr<PlaintextRewriter> rewriter = {});
 
 }  // namespace ztls::tls

@@ -31,6 +31,10 @@ class TlsSession {
   const std::string& localId() const;
   std::string_view cipher() const;    // "TLS_AES_128_GCM_SHA256"
   std::string_view protocol() const;  // "TLSv1.3"
+  // SHA-256 of the peer's leaf certificate (DER), lowercase hex: the Hash of Istio's
+  // X-Forwarded-Client-Cert. Empty if the peer sent none (a verified session always has
+  // one).
+  std::string peerCertificateSha256() const;
 
   asio::ip::tcp::socket& socket();
   // OpenSSL's connection, for the kernel TLS hand-off (cipher, secrets via the key log

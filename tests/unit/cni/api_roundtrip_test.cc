@@ -89,6 +89,25 @@ TEST_F(ApiRoundTrip, ListCertificates) {
   EXPECT_EQ(client_.listCertificates(), backend_.certificates);
 }
 
+TEST_F(ApiRoundTrip, ListPoliciesFiltersByNamespace) {
+  backend_.policies = {{"PeerAuthentication",
+                        "istio-system",
+                        "default",
+                        "mesh",
+                        "STRICT",
+                        {"foo/httpbin", "foo/sleep"},
+                        ""},
+                       {"AuthorizationPolicy",
+                        "foo",
+                        "deny-all",
+                        "namespace",
+                        "ALLOW, 0 rules",
+                        {},
+                        "no rules: denies every request to the workloads it selects"}};
+  EXPECT_EQ(client_.listPolicies(""), backend_.policies);
+  EXPECT_EQ(client_.listPolicies("foo"), std::vector<api::PolicyInfo>{backend_.policies[1]});
+}
+
 TEST_F(ApiRoundTrip, AddAndRemovePod) {
   const api::AddPodRequest add{.namespace_ = "foo",
                                .name = "httpbin-7d9c8f5b6-x2x4k",

@@ -43,6 +43,15 @@ class FakeBackend : public api::AgentBackend {
     if (failure) throw *failure;
     return certificates;
   }
+  std::vector<api::PolicyInfo> listPolicies(const std::string& namespace_) override {
+    std::lock_guard lock(mutex_);
+    if (failure) throw *failure;
+    std::vector<api::PolicyInfo> matching;
+    for (const api::PolicyInfo& policy : policies) {
+      if (namespace_.empty() || policy.namespace_ == namespace_) matching.push_back(policy);
+    }
+    return matching;
+  }
   std::vector<api::ConnectionInfo> listConnections() override {
     std::lock_guard lock(mutex_);
     if (failure) throw *failure;
@@ -57,6 +66,7 @@ class FakeBackend : public api::AgentBackend {
   api::AgentStatus agentStatus;
   std::vector<api::ConnectionInfo> connections;
   std::vector<api::CertificateInfo> certificates;
+  std::vector<api::PolicyInfo> policies;
   std::optional<api::ApiError> failure;
 
   // Calls seen; read after the plugin or client has returned.

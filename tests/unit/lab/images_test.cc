@@ -15,8 +15,14 @@ config::Container container(const std::string& image, std::vector<std::string> c
 }
 
 std::vector<std::string> gunicornOn(const std::string& port) {
-  return {"/usr/bin/gunicorn", "--bind", "0.0.0.0:" + port,  "--workers", "1",
-          "--threads",         "8",      "--access-logfile", "-",         "httpbin:app"};
+  // python3 -c <launcher> runs gunicorn with the arguments after the launcher.
+  const std::vector<std::string> command = commandForContainer(container("kennethreitz/httpbin"));
+  EXPECT_GE(command.size(), 3u);
+  const std::string launcher = command.size() >= 3 ? command[2] : "";
+  EXPECT_NE(launcher.find("gunicorn"), std::string::npos) << launcher;
+  return {
+      "/usr/bin/python3", "-c", launcher,           "--bind", "0.0.0.0:" + port, "--workers", "1",
+      "--threads",        "8",  "--access-logfile", "-",      "httpbin:app"};
 }
 
 std::string errorFor(const config::Container& spec) {

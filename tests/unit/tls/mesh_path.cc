@@ -86,8 +86,12 @@ asio::awaitable<proxy::RelayResult> MeshPath::runServer(tcp::socket plain, tcp::
     heldServerSession_ = std::move(handshake.session);
     co_return proxy::RelayResult{};
   }
+  // A named local, not a temporary in the co_await expression: g++ 12 mishandles
+  // conditional temporaries there.
+  std::unique_ptr<PlaintextRewriter> rewriter;
+  if (options_.serverRewriter) rewriter = options_.serverRewriter();
   co_return co_await relayTls(std::move(plain), std::move(*handshake.session), serverCounters,
-                              options_.relay);
+                              options_.relay, std::move(rewriter));
 }
 
 proxy::RelayResult MeshPath::clientRelay(std::chrono::seconds timeout) {

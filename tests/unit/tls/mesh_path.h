@@ -25,6 +25,8 @@ struct MeshPathOptions {
   // When set, the server agent does not relay: it runs this on its session (on the agent
   // thread) and keeps the session open until the path is destroyed.
   std::function<void(TlsSession&)> serverAction;
+  // Given to the server agent's relay when set.
+  std::function<std::unique_ptr<PlaintextRewriter>()> serverRewriter;
 };
 
 class MeshPath {

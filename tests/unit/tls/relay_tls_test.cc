@@ -205,5 +205,65 @@ TEST_F(RelayTls, CancellationResetsBoth) {
       << "the server agent saw the TLS reset and reset its app";
 }
 
+// Doubles every byte until it sees '!', which it refuses, or '|', after which it
+// passes the rest through.
+class DoublingRewriter final : public PlaintextRewriter {
+ public:
+  Verdict rewrite(std::span<const std::byte> input, std::string& output) override {
+    for (std::size_t i = 0; i < input.size(); ++i) {
+      const char c = static_cast<char>(input[i]);
+      if (c == '!') return Verdict::kReset;
+      if (c == '|') {
+        output.append(reinterpret_cast<const char*>(input.data()) + i, input.size() - i);
+        return Verdict::kPassThrough;
+      }
+      output += c;
+      output += c;
+    }
+    return Verdict::kRewriting;
+  }
+};
+
+std::string receiveExactly(int fd, std::size_t size) {
+  std::string text(size, '\0');
+  const ssize_t got = ::recv(fd, text.data(), size, MSG_WAITALL);
+  text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return text;
+}
+
+void sendText(int fd, std::string_view text) {
+  ASSERT_EQ(::send(fd, text.data(), text.size(), MSG_NOSIGNAL), static_cast<ssize_t>(text.size()));
+}
+
+TEST_F(RelayTls, ServerRewriterChangesWhatTheAppReceivesButNotTheCounts) {
+  MeshPath mesh = path({.serverRewriter = [] { return std::make_unique<DoublingRewriter>(); }});
+  sendText(mesh.appClient().get(), "abc");
+  EXPECT_EQ(receiveExactly(mesh.appServer().get(), 6), "aabbcc");
+  sendText(mesh.appClient().get(), "d|ef");
+  EXPECT_EQ(receiveExactly(mesh.appServer().get(), 5), "dd|ef");
+  sendText(mesh.appClient().get(), "gh!");  // passed through: '!' is data now
+  EXPECT_EQ(receiveExactly(mesh.appServer().get(), 3), "gh!");
+  // The reply direction is never rewritten.
+  sendText(mesh.appServer().get(), "ok");
+  EXPECT_EQ(receiveExactly(mesh.appClient().get(), 2), "ok");
+  ::shutdown(mesh.appClient().get(), SHUT_WR);
+  ::shutdown(mesh.appServer().get(), SHUT_WR);
+  EXPECT_EQ(mesh.serverRelay().end, RelayEnd::kClosed);
+  EXPECT_EQ(mesh.serverCounters.bytesDownstreamToUpstream.load(), 10u)
+      << "counted as the client sent them";
+}
+
+TEST_F(RelayTls, ServerRewriterRefusalResetsBothApps) {
+  MeshPath mesh = path({.serverRewriter = [] { return std::make_unique<DoublingRewriter>(); }});
+  sendText(mesh.appClient().get(), "ab");
+  EXPECT_EQ(receiveExactly(mesh.appServer().get(), 4), "aabb");
+  sendText(mesh.appClient().get(), "!");
+  EXPECT_EQ(proxy::test::drainUntilClosed(mesh.appServer().get()), ECONNRESET);
+  EXPECT_EQ(proxy::test::drainUntilClosed(mesh.appClient().get()), ECONNRESET);
+  const proxy::RelayResult server = mesh.serverRelay();
+  EXPECT_EQ(server.end, RelayEnd::kError) << server.error.message();
+  EXPECT_EQ(server.side, Side::kDownstream) << "the TLS peer sent what cannot be relayed";
+}
+
 }  // namespace
 }  // namespace ztls::tls::test
