@@ -86,9 +86,10 @@ void AccessLog::rejected(const ConnectionRecord& record, std::string_view why) c
     return;
   }
   spdlog::warn(
-      "{} rejected src={} src_workload={} src_identity={} dst={} dst_workload={} reason=\"{}\"",
+      "{} rejected src={} src_workload={} src_identity={} dst={} dst_workload={} dst_identity={} "
+      "reason=\"{}\"",
       record.direction, record.source.address, record.source.workload, record.source.identity,
-      record.destination.address, record.destination.workload, why);
+      record.destination.address, record.destination.workload, record.destination.identity, why);
 }
 
 void AccessLog::closed(const ConnectionRecord& record, const proxy::RelayResult& result) const {

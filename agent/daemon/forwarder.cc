@@ -311,6 +311,10 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
     resetAndClose(downstream);
     co_return;
   }
+  // The identities this side presents and expects, so that a failed handshake is logged
+  // with both; the verified ones replace them below.
+  record->source.identity = source->identity;
+  record->destination.identity = destination.endpoint->identity;
   auto handshake = co_await tls::connectMesh(std::move(upstream), context,
                                              destination.endpoint->identity, timeouts_.handshake);
   if (!handshake.ok()) {
