@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ztls/api/client.h"
+#include "ztls/api/endpoint_json.h"
 
 namespace ztls::cli {
 namespace {
@@ -91,15 +92,6 @@ int runWorkloads(const LiveOptions& options, std::ostream& out, std::ostream& er
 
 namespace {
 
-nlohmann::json endpointJson(const api::ConnectionEndpoint& endpoint) {
-  const auto orNull = [](const std::string& value) {
-    return value.empty() ? nlohmann::json(nullptr) : nlohmann::json(value);
-  };
-  return {{"address", endpoint.address},
-          {"workload", orNull(endpoint.workload)},
-          {"identity", orNull(endpoint.identity)}};
-}
-
 std::string endpointText(const api::ConnectionEndpoint& endpoint) {
   std::string text = endpoint.workload.empty() ? endpoint.address
                                                : endpoint.workload + " (" + endpoint.address + ")";
@@ -119,8 +111,8 @@ int runConnections(const LiveOptions& options, std::ostream& out, std::ostream& 
       for (const auto& connection : connections) {
         list.push_back({{"id", connection.id},
                         {"direction", connection.direction},
-                        {"source", endpointJson(connection.source)},
-                        {"destination", endpointJson(connection.destination)},
+                        {"source", api::toJson(connection.source)},
+                        {"destination", api::toJson(connection.destination)},
                         {"security", connection.security},
                         {"bytesSent", connection.bytesSent},
                         {"bytesReceived", connection.bytesReceived},

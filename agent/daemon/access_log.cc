@@ -6,17 +6,10 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "ztls/api/endpoint_json.h"
+
 namespace ztls::daemon {
 namespace {
-
-nlohmann::json endpointJson(const api::ConnectionEndpoint& endpoint) {
-  const auto orNull = [](const std::string& value) {
-    return value.empty() ? nlohmann::json(nullptr) : nlohmann::json(value);
-  };
-  return {{"address", endpoint.address},
-          {"workload", orNull(endpoint.workload)},
-          {"identity", orNull(endpoint.identity)}};
-}
 
 std::string utcNow() {
   const auto now = std::chrono::system_clock::now();
@@ -34,8 +27,8 @@ std::string utcNow() {
 nlohmann::json common(const ConnectionRecord& record) {
   return {{"time", utcNow()},
           {"direction", record.direction},
-          {"source", endpointJson(record.source)},
-          {"destination", endpointJson(record.destination)},
+          {"source", api::toJson(record.source)},
+          {"destination", api::toJson(record.destination)},
           {"security",
            record.security.empty() ? nlohmann::json(nullptr) : nlohmann::json(record.security)}};
 }
