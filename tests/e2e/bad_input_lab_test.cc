@@ -114,7 +114,7 @@ class BadInputLab : public ::testing::Test {
       *setupError_ = std::string(ZTLS_TEST_PEER_PATH) + " is missing: build ztls-test-peer";
       return;
     }
-    if (*setupError_ = bringUpFooAndLegacy(*lab_); !setupError_->empty()) return;
+    if (*setupError_ = bringUpSampleLab(*lab_, {"foo", "legacy"}); !setupError_->empty()) return;
     const Outcome applied = shell("printf '%s' '" + std::string(kStrictPortPolicy) + "' | " +
                                   ZTLS_LAB_PATH + " --cluster " + lab_->cluster() + " apply -f -");
     if (applied.exitCode != 0) {
@@ -130,13 +130,7 @@ class BadInputLab : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    lab_->run("agent stop");
-    for (const auto& node : {"node1", "node2"}) {
-      std::ifstream log(agentLogPath(*lab_, node));
-      const std::string text((std::istreambuf_iterator<char>(log)),
-                             std::istreambuf_iterator<char>());
-      EXPECT_EQ(sanitizerReportIn(text), "") << "ztls-agent on " << node;
-    }
+    stopAgentsAndExpectNoSanitizerReports(*lab_);
     const Outcome down = lab_->run("down");
     EXPECT_EQ(down.exitCode, 0) << down.output;
     delete lab_;

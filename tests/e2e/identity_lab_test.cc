@@ -32,11 +32,6 @@ constexpr const char* kImpostorIdentity = "spiffe://cluster.local/ns/foo/sa/impo
 // What the test peer's certificates claim: a mesh identity no workload has.
 constexpr const char* kPeerIdentity = "spiffe://cluster.local/ns/legacy/sa/ztls-test-peer";
 
-std::string readWholeFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // The lines of `text` that contain every one of `fragments`.
 std::vector<std::string> linesWithAll(const std::string& text,
                                       const std::vector<std::string>& fragments) {
@@ -271,16 +266,11 @@ class IdentityLab : public ::testing::Test {
       *setupError_ = std::string(ZTLS_TEST_PEER_PATH) + " is missing: build ztls-test-peer";
       return;
     }
-    *setupError_ = bringUpFooAndLegacy(*lab_);
+    *setupError_ = bringUpSampleLab(*lab_, {"foo", "legacy"});
   }
 
   static void TearDownTestSuite() {
-    // Agents first, so that sanitizer reports written at exit land in their logs.
-    lab_->run("agent stop");
-    for (const auto& node : {"node1", "node2"}) {
-      EXPECT_EQ(sanitizerReportIn(readWholeFile(agentLogPath(*lab_, node))), "")
-          << "ztls-agent on " << node;
-    }
+    stopAgentsAndExpectNoSanitizerReports(*lab_);
     const Outcome down = lab_->run("down");
     EXPECT_EQ(down.exitCode, 0) << down.output;
     delete lab_;

@@ -97,12 +97,12 @@ std::string missingLabPrerequisites() {
   return missing;
 }
 
-std::string bringUpFooAndLegacy(const Lab& lab) {
+std::string bringUpSampleLab(const Lab& lab, const std::vector<std::string>& namespaces) {
   const std::string samples = std::string(ZTLS_SOURCE_DIR) + "/samples";
   std::vector<std::string> steps{"down", "up --nodes 2"};
-  for (const std::string ns : {"foo", "legacy"}) {
+  for (const std::string& ns : namespaces) {
     steps.push_back("create ns " + ns);
-    if (ns == "foo") steps.push_back("label ns foo istio.io/dataplane-mode=ambient");
+    if (ns != "legacy") steps.push_back("label ns " + ns + " istio.io/dataplane-mode=ambient");
     steps.push_back("apply -f " + samples + "/httpbin/httpbin.yaml -n " + ns);
     steps.push_back("apply -f " + samples + "/sleep/sleep.yaml -n " + ns);
   }
@@ -114,6 +114,19 @@ std::string bringUpFooAndLegacy(const Lab& lab) {
     }
   }
   return "";
+}
+
+void stopAgentsAndExpectNoSanitizerReports(const Lab& lab) {
+  lab.run("agent stop");
+  for (const char* node : {"node1", "node2"}) {
+    EXPECT_EQ(sanitizerReportIn(readWholeFile(agentLogPath(lab, node))), "")
+        << "ztls-agent on " << node;
+  }
+}
+
+std::string readWholeFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 PodInfo podOf(const Lab& lab, const std::string& ns, const std::string& app) {

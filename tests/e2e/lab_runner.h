@@ -51,9 +51,17 @@ namespace ztls::e2e {
 // What the lab end-to-end tests need on this host and do not find ("" when nothing).
 std::string missingLabPrerequisites();
 
-// `down` (clearing whatever a crashed run left), `up --nodes 2`, then namespaces foo
-// (ambient) and legacy, each with the httpbin and sleep samples. "" or what failed.
-std::string bringUpFooAndLegacy(const Lab& lab);
+// `down` (clearing whatever a crashed run left), `up --nodes 2`, then each namespace with
+// the httpbin and sleep samples; every namespace but "legacy" is labelled ambient (the
+// walkthrough's sidecar injection). "" or what failed.
+std::string bringUpSampleLab(const Lab& lab, const std::vector<std::string>& namespaces);
+
+// Stops every agent first, so that sanitizer reports written at exit (leaks) land in
+// their logs, then fails the current test for any report in node1's or node2's log.
+void stopAgentsAndExpectNoSanitizerReports(const Lab& lab);
+
+// The whole file; "" when it cannot be read.
+std::string readWholeFile(const std::filesystem::path& path);
 
 struct PodInfo {
   std::string name;

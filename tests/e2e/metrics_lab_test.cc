@@ -22,17 +22,6 @@ const std::vector<std::string> kNamespaces{"foo", "legacy"};
 const std::string kSleepFoo = "spiffe://cluster.local/ns/foo/sa/sleep";
 const std::string kHttpbinFoo = "spiffe://cluster.local/ns/foo/sa/httpbin";
 
-std::string missingCapabilities() {
-  std::string missing;
-  if (geteuid() != 0) missing += " root";
-  for (const char* path : {"/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/bin/gunicorn",
-                           "/usr/bin/curl", "/usr/sbin/nft", "/usr/bin/python3"}) {
-    if (!std::filesystem::exists(path)) missing += std::string(" ") + path;
-  }
-  if (shell("/usr/bin/python3 -c 'import httpbin'").exitCode != 0) missing += " python3-httpbin";
-  return missing;
-}
-
 // Istio's labels of one connection between two workloads of the walkthrough.
 LabelSet istioLabels(const std::string& reporter, const std::string& sourceNamespace,
                      const std::string& sourcePrincipal, const std::string& destinationPrincipal,
@@ -80,44 +69,18 @@ class MetricsLab : public ::testing::Test {
     // so that `up` clears what a run that died half-way left.
     lab_ = new Lab("ztls-met");
     setupError_ = new std::string;
-    if (const std::string missing = missingCapabilities(); !missing.empty()) {
+    if (const std::string missing = missingLabPrerequisites(); !missing.empty()) {
       *setupError_ = "the lab end-to-end tests need:" + missing + " (run scripts/setup as root)";
       return;
     }
-    const std::string samples = std::string(ZTLS_SOURCE_DIR) + "/samples";
-    std::vector<std::string> steps{"down", "up --nodes 2"};
-    for (const auto& ns : kNamespaces) {
-      steps.push_back("create ns " + ns);
-      if (ns == "foo") steps.emplace_back("label ns foo istio.io/dataplane-mode=ambient");
-      for (const char* app : {"httpbin", "sleep"}) {
-        steps.push_back("apply -f " + samples + "/" + app + "/" + app + ".yaml -n " + ns);
-      }
-    }
-    for (const auto& step : steps) {
-      const Outcome outcome = lab_->run(step);
-      if (outcome.exitCode != 0) {
-        *setupError_ = "ztls-lab " + step + " failed (" + std::to_string(outcome.exitCode) +
-                       "):\n" + outcome.output;
-        return;
-      }
-    }
+    if (*setupError_ = bringUpSampleLab(*lab_, kNamespaces); !setupError_->empty()) return;
     // The agents follow the config within a second: until then a new pod's address is
     // not a known workload yet, and would be labelled "unknown".
     sleep(1);
   }
 
   static void TearDownTestSuite() {
-    // Agents first, so that sanitizer reports written at exit land in their logs.
-    lab_->run("agent stop");
-    for (const auto& node : kNodes) {
-      std::ifstream log("/run/ztls-lab/" + lab_->cluster() + "/nodes/" + node + "/agent.log");
-      const std::string text((std::istreambuf_iterator<char>(log)),
-                             std::istreambuf_iterator<char>());
-      for (const char* marker : {"Sanitizer", "runtime error:"}) {
-        EXPECT_EQ(text.find(marker), std::string::npos) << "ztls-agent on " << node << ":\n"
-                                                        << text;
-      }
-    }
+    stopAgentsAndExpectNoSanitizerReports(*lab_);
     const Outcome down = lab_->run("down");
     EXPECT_EQ(down.exitCode, 0) << down.output;
     const Outcome netns = shell("ip netns list | grep -F '" + lab_->cluster() + ".' || true");

@@ -17,17 +17,6 @@ namespace {
 const std::vector<std::string> kNamespaces{"foo", "bar", "legacy"};
 const std::vector<std::string> kNodes{"node1", "node2"};
 
-std::string missingCapabilities() {
-  std::string missing;
-  if (geteuid() != 0) missing += " root";
-  for (const char* path : {"/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/bin/gunicorn",
-                           "/usr/bin/curl", "/usr/sbin/nft", "/usr/bin/python3"}) {
-    if (!std::filesystem::exists(path)) missing += std::string(" ") + path;
-  }
-  if (shell("/usr/bin/python3 -c 'import httpbin'").exitCode != 0) missing += " python3-httpbin";
-  return missing;
-}
-
 std::uint64_t verdictTotal(const Lab& lab, const std::string& reason) {
   std::uint64_t total = 0;
   for (const auto& node : kNodes) {
@@ -61,41 +50,15 @@ class WalkthroughLab : public ::testing::Test {
     // A fixed name: if a previous run died half-way, `up` clears what it left.
     lab_ = new Lab("ztls-e2e");
     setupError_ = new std::string;
-    if (const std::string missing = missingCapabilities(); !missing.empty()) {
+    if (const std::string missing = missingLabPrerequisites(); !missing.empty()) {
       *setupError_ = "the lab end-to-end tests need:" + missing + " (run scripts/setup as root)";
       return;
     }
-    const std::string samples = std::string(ZTLS_SOURCE_DIR) + "/samples";
-    std::vector<std::string> steps{"down", "up --nodes 2"};
-    for (const auto& ns : kNamespaces) {
-      steps.push_back("create ns " + ns);
-      if (ns != "legacy") steps.push_back("label ns " + ns + " istio.io/dataplane-mode=ambient");
-      steps.push_back("apply -f " + samples + "/httpbin/httpbin.yaml -n " + ns);
-      steps.push_back("apply -f " + samples + "/sleep/sleep.yaml -n " + ns);
-    }
-    for (const auto& step : steps) {
-      const Outcome outcome = lab_->run(step);
-      if (outcome.exitCode != 0) {
-        *setupError_ = "ztls-lab " + step + " failed (" + std::to_string(outcome.exitCode) +
-                       "):\n" + outcome.output;
-        return;
-      }
-    }
+    *setupError_ = bringUpSampleLab(*lab_, kNamespaces);
   }
 
   static void TearDownTestSuite() {
-    // Stop the agents first so that sanitizer reports written at exit (leaks) land in
-    // their logs before `down` removes them.
-    lab_->run("agent stop");
-    for (const auto& node : kNodes) {
-      std::ifstream log("/run/ztls-lab/" + lab_->cluster() + "/nodes/" + node + "/agent.log");
-      const std::string text((std::istreambuf_iterator<char>(log)),
-                             std::istreambuf_iterator<char>());
-      for (const char* marker : {"Sanitizer", "runtime error:"}) {
-        EXPECT_EQ(text.find(marker), std::string::npos) << "ztls-agent on " << node << ":\n"
-                                                        << text;
-      }
-    }
+    stopAgentsAndExpectNoSanitizerReports(*lab_);
     const Outcome outcome = lab_->run("down");
     EXPECT_EQ(outcome.exitCode, 0) << outcome.output;
     delete lab_;
@@ -621,12 +584,17 @@ TEST_F(WalkthroughLab, EachNodeHoldsCertificatesOnlyForItsMeshServiceAccountsUnd
 namespace ztls::e2e {
 namespace {
 
+// A shell prefix under which the walkthrough's `kubectl` command lines run on this lab.
+std::string kubectlIs(const Lab& lab) {
+  return "export ZTLS_LAB_CLUSTER=" + lab.cluster() + "; kubectl() { " + ZTLS_LAB_PATH +
+         " \"$@\"; }; ";
+}
+
 // The walkthrough's loop exactly as printed, kubectl being ztls-lab, with its output
 // (stdout and stderr as a terminal shows them) compared line for line.
 std::string walkthroughLoop(const Lab& lab) {
   const Outcome outcome = shell(
-      "export ZTLS_LAB_CLUSTER=" + lab.cluster() + "; kubectl() { " + ZTLS_LAB_PATH +
-      " \"$@\"; }; "
+      kubectlIs(lab) +
       R"loop(for from in "foo" "bar" "legacy"; do for to in "foo" "bar"; do kubectl exec "$(kubectl get pod -l app=sleep -n ${from} -o jsonpath={.items..metadata.name})" -c sleep -n ${from} -- curl http://httpbin.${to}:8000/ip -s -o /dev/null -w "sleep.${from} to httpbin.${to}: %{http_code}\n"; done; done)loop");
   return outcome.output;
 }
@@ -730,8 +698,7 @@ namespace {
 
 // `kubectl exec <sleep in from> -c sleep -n from -- <command>` as the walkthrough writes it.
 std::string execInSleep(const Lab& lab, const std::string& from, const std::string& command) {
-  return shell("export ZTLS_LAB_CLUSTER=" + lab.cluster() + "; kubectl() { " + ZTLS_LAB_PATH +
-               " \"$@\"; }; kubectl exec $(kubectl get pod -l app=sleep -n " + from +
+  return shell(kubectlIs(lab) + "kubectl exec $(kubectl get pod -l app=sleep -n " + from +
                " -o jsonpath={.items..metadata.name}) -c sleep -n " + from + " -- " + command)
       .output;
 }
