@@ -129,7 +129,9 @@ MeshTlsContext::MeshTlsContext(Role role, const Credentials& credentials, Contex
   configureCredentials(ctx_.get(), credentials);
   configurePeerChecks(ctx_.get(), role);
   if (!detail::attachContext(ctx_.get(), this)) fail("linking the SSL_CTX to its context");
-  if (options_.keylog) SSL_CTX_set_keylog_callback(ctx_.get(), detail::onKeylog);
+  if (options_.keylog || options_.kernelTlsHandoff) {
+    SSL_CTX_set_keylog_callback(ctx_.get(), detail::onKeylog);
+  }
 }
 
 MeshTlsContext::~MeshTlsContext() = default;

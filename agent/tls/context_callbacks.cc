@@ -2,9 +2,11 @@
 
 #include <openssl/x509_vfy.h>
 
+#include <cstdint>
 #include <string>
 
 #include "alpn_list.h"
+#include "handoff_capture.h"
 #include "peer_checks.h"
 #include "verify_failure.h"
 #include "ztls/tls/alpn.h"
@@ -115,6 +117,7 @@ int onSelectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, cons
 }
 
 void onKeylog(const SSL* ssl, const char* line) {
+  if (HandoffCapture* capture = HandoffCapture::of(ssl)) capture->keylogLine(line);
   const auto* owner =
       static_cast<const MeshTlsContext*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), contextIndex()));
   if (owner == nullptr || !owner->keylog()) return;
@@ -127,8 +130,14 @@ void onKeylog(const SSL* ssl, const char* line) {
 
 void onProtocolMessage(int writing, int, int contentType, const void* buffer, std::size_t length,
                        SSL* ssl, void*) {
-  if (writing != 0 || contentType != SSL3_RT_HANDSHAKE || length < 1) return;
-  if (*static_cast<const unsigned char*>(buffer) != SSL3_MT_KEY_UPDATE) return;
+  if (length < 1) return;
+  const auto first = *static_cast<const std::uint8_t*>(buffer);
+  if (HandoffCapture* capture = HandoffCapture::of(ssl)) {
+    const auto direction = writing != 0 ? RecordDirection::kSent : RecordDirection::kReceived;
+    if (contentType == SSL3_RT_HEADER) capture->sequence.recordHeader(direction, first);
+    if (contentType == SSL3_RT_HANDSHAKE) capture->sequence.handshakeMessage(direction, first);
+  }
+  if (writing != 0 || contentType != SSL3_RT_HANDSHAKE || first != SSL3_MT_KEY_UPDATE) return;
   if (PeerChecks* checks = PeerChecks::of(ssl)) checks->keyUpdateReceived = true;
 }
 

@@ -28,6 +28,8 @@ class TlsCategory final : public std::error_category {
         return "connection closed inside a TLS record";
       case TlsErrc::kUnexpectedMessage:
         return "unexpected TLS message from a mesh peer";
+      case TlsErrc::kPeerAlert:
+        return "the peer sent a TLS alert";
     }
     return "unknown ztls.tls error " + std::to_string(code);
   }

@@ -38,6 +38,9 @@ std::string prepare(detail::SessionState& state, Role role) {
   if (bio == nullptr) return "allocating the socket BIO failed";
   SSL_set_bio(state.ssl.get(), bio, bio);  // one reference, owned by the SSL from here
   if (!state.checks.attachTo(state.ssl.get())) return "SSL_set_ex_data failed";
+  if (state.context->kernelTlsHandoff() && !state.handoff.attachTo(state.ssl.get())) {
+    return "SSL_set_ex_data failed";
+  }
   if (role == Role::kServer) {
     SSL_set_accept_state(state.ssl.get());
   } else {

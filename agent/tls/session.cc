@@ -53,4 +53,9 @@ bool TlsSession::atRecordBoundary() const {
          SSL_has_pending(ssl) == 0;
 }
 
+std::optional<std::uint64_t> TlsSession::nextRecordSequence(RecordDirection direction) const {
+  if (detail::HandoffCapture::of(state_->ssl.get()) != &state_->handoff) return std::nullopt;
+  return state_->handoff.sequence.next(direction);
+}
+
 }  // namespace ztls::tls

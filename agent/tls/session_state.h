@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include "handoff_capture.h"
 #include "openssl_ptr.h"
 #include "peer_checks.h"
 #include "socket_bio.h"
@@ -29,6 +30,8 @@ struct SessionState {
   std::shared_ptr<const MeshTlsContext> context;
   SocketIo io;
   PeerChecks checks;
+  // Attached only when the context allows a kernel TLS hand-off.
+  HandoffCapture handoff;
   SslPtr ssl;
   // A failure found while reading ahead of the caller, returned by the next read.
   std::optional<SslResult> deferredRead;

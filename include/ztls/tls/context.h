@@ -31,7 +31,11 @@ struct Credentials {
 using KeylogCallback = std::function<void(const SSL* ssl, std::string_view line)>;
 
 struct ContextOptions {
-  KeylogCallback keylog;  // empty: OpenSSL is not asked for key log lines at all
+  KeylogCallback keylog;  // empty: OpenSSL is not asked for key log lines for this hook
+  // Sessions keep their first application traffic secrets and record sequence numbers so
+  // they can be handed to kernel TLS (kernel_tls.h). Off: no session holds key material
+  // beyond OpenSSL's own.
+  bool kernelTlsHandoff = false;
 };
 
 // Thrown when credentials cannot make a context: the message says what is wrong.
@@ -66,6 +70,7 @@ class MeshTlsContext {
   // For code that needs OpenSSL directly (the kernel TLS hand-off); do not reconfigure it.
   SSL_CTX* native() const { return ctx_.get(); }
   const KeylogCallback& keylog() const { return options_.keylog; }
+  bool kernelTlsHandoff() const { return options_.kernelTlsHandoff; }
 
  protected:
   MeshTlsContext(Role role, const Credentials& credentials, ContextOptions options);

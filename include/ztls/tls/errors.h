@@ -58,6 +58,8 @@ enum class TlsErrc {
   kTruncatedRecord,
   // The peer's TLS was fine but it sent something a mesh peer never sends.
   kUnexpectedMessage,
+  // After a kernel TLS hand-off: the peer sent a fatal alert (anything but close_notify).
+  kPeerAlert,
 };
 
 const std::error_category& tlsCategory();

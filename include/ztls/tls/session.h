@@ -5,12 +5,15 @@
 
 #include <openssl/types.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "ztls/proxy/asio.h"
 #include "ztls/tls/context.h"
+#include "ztls/tls/record_sequence.h"
 
 namespace ztls::tls {
 
@@ -46,6 +49,11 @@ class TlsSession {
   // read has been consumed by OpenSSL and nothing is buffered inside it: the socket's
   // receive queue starts at a record boundary, as the kernel TLS hand-off needs.
   bool atRecordBoundary() const;
+
+  // The record sequence number the direction continues at under its first application
+  // traffic key (record_sequence.h). nullopt unless the context allows a kernel TLS
+  // hand-off (only then is it tracked), and after a KeyUpdate.
+  std::optional<std::uint64_t> nextRecordSequence(RecordDirection direction) const;
 
   // For relay strategies inside this library.
   detail::SessionState& state() { return *state_; }

@@ -19,6 +19,35 @@ proxy::RelayResult handshakeFailed(const HandshakeResult& result) {
   return failed;
 }
 
+// Relays the session through the kernel when `support` is given and the hand-off works,
+// in userspace otherwise.
+asio::awaitable<proxy::RelayResult> relayEither(tcp::socket plain, TlsSession session,
+                                                const std::optional<KernelTlsSupport>& support,
+                                                KernelRelayMode mode, HandoffRefusal& refusal,
+                                                proxy::RelayCounters& counters,
+                                                proxy::RelayOptions options,
+                                                std::unique_ptr<PlaintextRewriter> rewriter) {
+  if (!support) {
+    co_return co_await relayTls(std::move(plain), std::move(session), counters, options,
+                                std::move(rewriter));
+  }
+  HandoffResult handoff = handOffToKernel(std::move(session), *support);
+  refusal = handoff.refusal;
+  if (handoff.kernel) {
+    KernelRelayOptions kernelOptions{.relay = options, .mode = mode};
+    co_return co_await relayKernelTls(std::move(plain), std::move(*handoff.kernel), counters,
+                                      kernelOptions, std::move(rewriter));
+  }
+  if (handoff.session) {
+    co_return co_await relayTls(std::move(plain), std::move(*handoff.session), counters, options,
+                                std::move(rewriter));
+  }
+  proxy::RelayResult broken;
+  broken.end = proxy::RelayEnd::kError;
+  broken.error = handoff.error;
+  co_return broken;
+}
+
 proxy::RelayResult wait(std::future<proxy::RelayResult>& future, std::chrono::seconds timeout) {
   if (future.wait_for(timeout) != std::future_status::ready) {
     throw std::runtime_error("the relay did not finish within the timeout");
@@ -74,8 +103,10 @@ asio::awaitable<proxy::RelayResult> MeshPath::runClient(tcp::socket plain, tcp::
   HandshakeResult handshake =
       co_await connectMesh(std::move(tls), clientContext_, expectedServerId_, 10s);
   if (!handshake.ok()) co_return handshakeFailed(handshake);
-  co_return co_await relayTls(std::move(plain), std::move(*handshake.session), clientCounters,
-                              options_.relay);
+  std::unique_ptr<PlaintextRewriter> noRewriter;
+  co_return co_await relayEither(std::move(plain), std::move(*handshake.session),
+                                 options_.clientKernel, options_.kernelMode, clientHandoff_,
+                                 clientCounters, options_.relay, std::move(noRewriter));
 }
 
 asio::awaitable<proxy::RelayResult> MeshPath::runServer(tcp::socket plain, tcp::socket tls) {
@@ -90,8 +121,9 @@ asio::awaitable<proxy::RelayResult> MeshPath::runServer(tcp::socket plain, tcp::
   // conditional temporaries there.
   std::unique_ptr<PlaintextRewriter> rewriter;
   if (options_.serverRewriter) rewriter = options_.serverRewriter();
-  co_return co_await relayTls(std::move(plain), std::move(*handshake.session), serverCounters,
-                              options_.relay, std::move(rewriter));
+  co_return co_await relayEither(std::move(plain), std::move(*handshake.session),
+                                 options_.serverKernel, options_.kernelMode, serverHandoff_,
+                                 serverCounters, options_.relay, std::move(rewriter));
 }
 
 proxy::RelayResult MeshPath::clientRelay(std::chrono::seconds timeout) {

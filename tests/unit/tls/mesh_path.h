@@ -10,11 +10,13 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "loopback.h"
 #include "ztls/proxy/relay.h"
 #include "ztls/tls/context.h"
+#include "ztls/tls/kernel_tls.h"
 #include "ztls/tls/relay.h"
 #include "ztls/tls/session.h"
 
@@ -27,6 +29,11 @@ struct MeshPathOptions {
   std::function<void(TlsSession&)> serverAction;
   // Given to the server agent's relay when set.
   std::function<std::unique_ptr<PlaintextRewriter>()> serverRewriter;
+  // When set, that agent tries handOffToKernel with this support after its handshake and
+  // relays with relayKernelTls on success, relayTls when refused (see clientHandoff()).
+  std::optional<KernelTlsSupport> clientKernel;
+  std::optional<KernelTlsSupport> serverKernel;
+  KernelRelayMode kernelMode = KernelRelayMode::kSplice;
 };
 
 class MeshPath {
@@ -45,6 +52,11 @@ class MeshPath {
   // Terminal cancellation of the client-side relay, from the agent thread.
   void cancelClientRelay();
 
+  // What the hand-off said, once that relay finished (kNone: the kernel took the session,
+  // or no hand-off was asked for).
+  HandoffRefusal clientHandoff() const { return clientHandoff_; }
+  HandoffRefusal serverHandoff() const { return serverHandoff_; }
+
   proxy::RelayCounters clientCounters;
   proxy::RelayCounters serverCounters;
 
@@ -62,6 +74,8 @@ class MeshPath {
   Fd appClient_;
   Fd appServer_;
   std::optional<TlsSession> heldServerSession_;
+  HandoffRefusal clientHandoff_ = HandoffRefusal::kNone;
+  HandoffRefusal serverHandoff_ = HandoffRefusal::kNone;
   asio::cancellation_signal cancelClient_;
   std::promise<proxy::RelayResult> clientResult_;
   std::promise<proxy::RelayResult> serverResult_;

@@ -1,0 +1,388 @@
+// The kernel TLS relay strategy: the kernel encrypts and decrypts; this process only moves
+// plaintext between the two sockets, with splice() through a pipe (no copy to userspace)
+// or, where it must see the bytes (a rewriter) or has no pipe, through a buffer.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "kernel_records.h"
+#include "ztls/proxy/socket_ends.h"
+#include "ztls/tls/kernel_tls.h"
+
+namespace ztls::tls {
+
+namespace {
+
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+using proxy::kAsTuple;
+using proxy::RelayEnd;
+using proxy::Side;
+
+constexpr auto kRelaxed = std::memory_order_relaxed;
+
+std::error_code lastError() { return {errno, std::system_category()}; }
+
+bool wouldBlock(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
+
+// The plain socket and the kernel TLS socket of one relayed connection. The first failure
+// decides how the relay ends.
+class KernelConnection {
+ public:
+  struct Failure {
+    RelayEnd end;
+    Side side;
+    std::error_code error;
+  };
+
+  KernelConnection(tcp::socket plain, KernelTlsSocket tls)
+      : plain_(std::move(plain)),
+        tls_(std::move(tls)),
+        tlsSide_(tls_.role() == Role::kClient ? Side::kUpstream : Side::kDownstream),
+        plainSide_(tlsSide_ == Side::kUpstream ? Side::kDownstream : Side::kUpstream) {}
+
+  tcp::socket& plain() { return plain_; }
+  tcp::socket& tls() { return tls_.socket(); }
+  Role role() const { return tls_.role(); }
+  Side tlsSide() const { return tlsSide_; }
+  Side plainSide() const { return plainSide_; }
+  const std::optional<Failure>& failure() const { return failure_; }
+
+  // Resets both peers; closing also ends the other direction's waits.
+  void fail(Side side, const std::error_code& error) {
+    if (failure_) return;
+    const RelayEnd end = proxy::classifyEnd(error);
+    failure_ = Failure{end, end == RelayEnd::kCancelled ? Side::kRelay : side, error};
+    proxy::resetAndClose(plain_);
+    proxy::resetAndClose(tls_.socket());
+  }
+
+  void close() {
+    std::error_code ignored;
+    plain_.close(ignored);
+    tls_.socket().close(ignored);
+  }
+
+ private:
+  tcp::socket plain_;
+  KernelTlsSocket tls_;
+  Side tlsSide_;
+  Side plainSide_;
+  std::optional<Failure> failure_;
+};
+
+// One direction's pipe for splice(): what went in and has not come out yet is `pending`.
+class Pipe {
+ public:
+  static std::optional<Pipe> open(std::size_t capacity) {
+    int ends[2];
+    if (::pipe2(ends, O_NONBLOCK | O_CLOEXEC) != 0) return std::nullopt;
+    // Best effort: a pipe as large as the relay's buffer, so one splice moves a full chunk.
+    ::fcntl(ends[1], F_SETPIPE_SZ, static_cast<int>(capacity));
+    return Pipe(ends[0], ends[1]);
+  }
+  Pipe(Pipe&& other) noexcept
+      : readEnd_(std::exchange(other.readEnd_, -1)),
+        writeEnd_(std::exchange(other.writeEnd_, -1)),
+        pending(other.pending) {}
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+  Pipe& operator=(Pipe&& other) noexcept {
+    std::swap(readEnd_, other.readEnd_);
+    std::swap(writeEnd_, other.writeEnd_);
+    std::swap(pending, other.pending);
+    return *this;
+  }
+  ~Pipe() {
+    if (readEnd_ >= 0) ::close(readEnd_);
+    if (writeEnd_ >= 0) ::close(writeEnd_);
+  }
+  int readEnd() const { return readEnd_; }
+  int writeEnd() const { return writeEnd_; }
+
+ private:
+  Pipe(int readEnd, int writeEnd) : readEnd_(readEnd), writeEnd_(writeEnd) {}
+  int readEnd_;
+  int writeEnd_;
+
+ public:
+  std::size_t pending = 0;
+};
+
+struct Tally {
+  std::atomic<std::uint64_t>& counter;
+  std::uint64_t& total;
+
+  void add(std::size_t bytes) {
+    total += bytes;
+    counter.fetch_add(bytes, kRelaxed);
+  }
+};
+
+// One direction: bytes come from `from` and go to `to`.
+struct Direction {
+  KernelConnection& connection;
+  tcp::socket& from;
+  Side fromSide;
+  tcp::socket& to;
+  Side toSide;
+  bool fromIsTls;
+  std::span<std::byte> buffer;
+  Pipe* pipe;  // null: copy through `buffer`
+  PlaintextRewriter* rewriter;
+  Tally tally;
+};
+
+// Waits until `socket` is ready; false when the relay failed meanwhile (or the wait did).
+asio::awaitable<bool> ready(Direction& d, tcp::socket& socket, tcp::socket::wait_type wait,
+                            Side side) {
+  auto [error] = co_await socket.async_wait(wait, kAsTuple);
+  if (d.connection.failure()) co_return false;
+  if (error) {
+    d.connection.fail(side, error);
+    co_return false;
+  }
+  co_return true;
+}
+
+// The source ended its direction (close_notify, or TCP EOF): pass the end on. Towards TLS
+// that is close_notify, then the FIN (RFC 8446 §6.1); the other direction keeps flowing.
+asio::awaitable<void> finish(Direction& d) {
+  if (!d.fromIsTls) {
+    for (;;) {
+      const std::error_code error = detail::sendCloseNotify(d.to.native_handle());
+      if (!error) break;
+      if (!wouldBlock(error.value())) {
+        d.connection.fail(d.toSide, error);
+        co_return;
+      }
+      if (!co_await ready(d, d.to, tcp::socket::wait_write, d.toSide)) co_return;
+    }
+  }
+  std::error_code error;
+  d.to.shutdown(tcp::socket::shutdown_send, error);
+  if (error) d.connection.fail(d.toSide, error);
+}
+
+// splice() the pipe's pending bytes out; false when the direction is over.
+asio::awaitable<bool> drainPipe(Direction& d) {
+  while (d.pipe->pending > 0) {
+    const ssize_t moved = ::splice(d.pipe->readEnd(), nullptr, d.to.native_handle(), nullptr,
+                                   d.pipe->pending, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (moved > 0) {
+      d.pipe->pending -= static_cast<std::size_t>(moved);
+      d.tally.add(static_cast<std::size_t>(moved));
+      continue;
+    }
+    if (moved < 0 && wouldBlock(errno)) {
+      if (!co_await ready(d, d.to, tcp::socket::wait_write, d.toSide)) co_return false;
+      continue;
+    }
+    d.connection.fail(d.toSide,
+                      moved == 0 ? std::make_error_code(std::errc::broken_pipe) : lastError());
+    co_return false;
+  }
+  co_return true;
+}
+
+enum class Step { kMoved, kRetry, kDone };
+
+// splice() from the source into the pipe. A record that is not application data makes
+// splice() fail with EINVAL on a kernel TLS socket (it leaves the record queued):
+// kRetry with `controlRecord` set tells the caller to take it with recvmsg.
+asio::awaitable<Step> spliceIn(Direction& d, bool& controlRecord) {
+  const ssize_t moved = ::splice(d.from.native_handle(), nullptr, d.pipe->writeEnd(), nullptr,
+                                 d.buffer.size(), SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+  if (moved > 0) {
+    d.pipe->pending += static_cast<std::size_t>(moved);
+    co_return Step::kMoved;
+  }
+  if (moved == 0) {
+    co_await finish(d);
+    co_return Step::kDone;
+  }
+  if (wouldBlock(errno)) {
+    co_return co_await ready(d, d.from, tcp::socket::wait_read, d.fromSide) ? Step::kRetry
+                                                                            : Step::kDone;
+  }
+  if (d.fromIsTls && errno == EINVAL) {
+    controlRecord = true;
+    co_return Step::kRetry;
+  }
+  d.connection.fail(d.fromSide, lastError());
+  co_return Step::kDone;
+}
+
+// Reads into the buffer: plaintext of whatever the source sends. nullopt when the
+// direction is over; 0 when there was nothing to relay this time.
+asio::awaitable<std::optional<std::size_t>> readIn(Direction& d) {
+  if (d.fromIsTls) {
+    const detail::ControlRead read =
+        detail::readRecord(d.from.native_handle(), d.connection.role(), d.buffer);
+    switch (read.kind) {
+      case detail::ControlRecord::kData:
+        co_return read.bytes;
+      case detail::ControlRecord::kSkipped:
+        co_return 0;
+      case detail::ControlRecord::kWouldBlock:
+        if (!co_await ready(d, d.from, tcp::socket::wait_read, d.fromSide)) co_return std::nullopt;
+        co_return 0;
+      case detail::ControlRecord::kCloseNotify:
+      case detail::ControlRecord::kEof:
+        co_await finish(d);
+        co_return std::nullopt;
+      case detail::ControlRecord::kFailed:
+        d.connection.fail(d.fromSide, read.error);
+        co_return std::nullopt;
+    }
+  }
+  const ssize_t received =
+      ::recv(d.from.native_handle(), d.buffer.data(), d.buffer.size(), MSG_DONTWAIT);
+  if (received > 0) co_return static_cast<std::size_t>(received);
+  if (received == 0) {
+    co_await finish(d);
+    co_return std::nullopt;
+  }
+  if (wouldBlock(errno)) {
+    if (!co_await ready(d, d.from, tcp::socket::wait_read, d.fromSide)) co_return std::nullopt;
+    co_return 0;
+  }
+  d.connection.fail(d.fromSide, lastError());
+  co_return std::nullopt;
+}
+
+// Writes what readIn got (through the rewriter, if any); false when the direction is over.
+asio::awaitable<bool> writeOut(Direction& d, std::size_t bytes, std::string& rewritten) {
+  asio::const_buffer out(d.buffer.data(), bytes);
+  if (d.rewriter != nullptr) {
+    rewritten.clear();
+    const auto verdict = d.rewriter->rewrite(d.buffer.first(bytes), rewritten);
+    if (verdict == PlaintextRewriter::Verdict::kReset) {
+      d.connection.fail(d.fromSide, std::make_error_code(std::errc::protocol_error));
+      co_return false;
+    }
+    if (verdict == PlaintextRewriter::Verdict::kPassThrough) d.rewriter = nullptr;
+    out = asio::buffer(rewritten);
+  }
+  auto [error, sent] = co_await asio::async_write(d.to, out, kAsTuple);
+  // Counted as the peer sent them: rewriting is this agent's business.
+  d.tally.add(sent == out.size() ? bytes : std::min(sent, bytes));
+  if (error) {
+    d.connection.fail(d.toSide, error);
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> move(Direction d) {
+  std::string rewritten;
+  try {
+    for (;;) {
+      if (d.connection.failure()) co_return;
+      bool controlRecord = false;
+      if (d.pipe != nullptr && d.rewriter == nullptr) {
+        if (!co_await drainPipe(d)) co_return;
+        const Step step = co_await spliceIn(d, controlRecord);
+        if (step == Step::kDone) co_return;
+        if (!controlRecord) continue;
+      }
+      const std::optional<std::size_t> got = co_await readIn(d);
+      if (!got) co_return;
+      if (*got == 0) continue;
+      if (!co_await writeOut(d, *got, rewritten)) co_return;
+    }
+  } catch (const std::system_error& error) {
+    d.connection.fail(Side::kRelay, error.code());
+  } catch (...) {
+    d.connection.fail(Side::kRelay, std::make_error_code(std::errc::not_enough_memory));
+  }
+}
+
+}  // namespace
+
+asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsSocket tls,
+                                                   proxy::RelayCounters& counters,
+                                                   KernelRelayOptions options,
+                                                   std::unique_ptr<PlaintextRewriter> rewriter) {
+  const auto started = std::chrono::steady_clock::now();
+  proxy::countRelayStart(counters);
+  proxy::RelayResult result;
+  std::optional<KernelConnection> connection;
+  try {
+    connection.emplace(std::move(plain), std::move(tls));
+    if (!connection->plain().is_open()) {
+      connection->fail(connection->plainSide(), asio::error::bad_descriptor);
+    } else if (!connection->tls().is_open()) {
+      connection->fail(connection->tlsSide(), asio::error::bad_descriptor);
+    } else {
+      std::error_code ignored;
+      connection->plain().set_option(tcp::no_delay(true), ignored);
+      connection->tls().set_option(tcp::no_delay(true), ignored);
+      // splice() on a TCP socket blocks unless the socket itself is non-blocking.
+      connection->plain().non_blocking(true, ignored);
+      connection->tls().non_blocking(true, ignored);
+      const std::size_t size = std::max<std::size_t>(options.relay.bufferSize, 1);
+      const auto buffers = std::make_unique_for_overwrite<std::byte[]>(2 * size);
+      std::optional<Pipe> toTls;
+      std::optional<Pipe> fromTls;
+      if (options.mode == KernelRelayMode::kSplice) {
+        toTls = Pipe::open(size);
+        fromTls = Pipe::open(size);
+      }
+      const bool plainIsDownstream = connection->plainSide() == Side::kDownstream;
+      Tally upstreamBound{counters.bytesDownstreamToUpstream, result.bytesDownstreamToUpstream};
+      Tally downstreamBound{counters.bytesUpstreamToDownstream, result.bytesUpstreamToDownstream};
+      Direction plainToTls{*connection,
+                           connection->plain(),
+                           connection->plainSide(),
+                           connection->tls(),
+                           connection->tlsSide(),
+                           false,
+                           {buffers.get(), size},
+                           toTls ? &*toTls : nullptr,
+                           nullptr,
+                           plainIsDownstream ? upstreamBound : downstreamBound};
+      Direction tlsToPlain{*connection,
+                           connection->tls(),
+                           connection->tlsSide(),
+                           connection->plain(),
+                           connection->plainSide(),
+                           true,
+                           {buffers.get() + size, size},
+                           fromTls ? &*fromTls : nullptr,
+                           rewriter.get(),
+                           plainIsDownstream ? downstreamBound : upstreamBound};
+      co_await (move(plainToTls) && move(tlsToPlain));
+    }
+  } catch (const std::system_error& error) {
+    if (connection) connection->fail(Side::kRelay, error.code());
+  } catch (...) {
+    if (connection) {
+      connection->fail(Side::kRelay, std::make_error_code(std::errc::not_enough_memory));
+    }
+  }
+  if (connection && connection->failure()) {
+    const auto& failure = *connection->failure();
+    result.end = failure.end;
+    result.side = failure.side;
+    result.error = failure.error;
+  } else if (connection) {
+    connection->close();
+  } else {
+    result.end = RelayEnd::kError;
+    result.error = std::make_error_code(std::errc::not_enough_memory);
+  }
+  result.duration = std::chrono::steady_clock::now() - started;
+  proxy::countRelayEnd(counters, result.end);
+  co_return result;
+}
+
+}  // namespace ztls::tls
