@@ -118,6 +118,13 @@ pb::GetStatusResponse toProto(const AgentStatus& in) {
   connections.set_errors(in.connections.errors);
   out.mutable_bpf_verdicts()->insert(in.bpfVerdicts.begin(), in.bpfVerdicts.end());
   fill(*out.mutable_problems(), in.problems);
+  pb::KernelTls& kernelTls = *out.mutable_kernel_tls();
+  kernelTls.set_state(in.kernelTls.state);
+  fill(*kernelTls.mutable_ciphers(), in.kernelTls.ciphers);
+  kernelTls.set_detail(in.kernelTls.detail);
+  kernelTls.set_handoffs(in.kernelTls.handoffs);
+  kernelTls.mutable_fallbacks()->insert(in.kernelTls.fallbacks.begin(),
+                                        in.kernelTls.fallbacks.end());
   return out;
 }
 
@@ -135,7 +142,13 @@ AgentStatus fromProto(const pb::GetStatusResponse& in) {
                           .bytesOutbound = connections.bytes_outbound(),
                           .errors = connections.errors()},
           .bpfVerdicts = {in.bpf_verdicts().begin(), in.bpf_verdicts().end()},
-          .problems = toVector(in.problems())};
+          .problems = toVector(in.problems()),
+          .kernelTls = {.state = in.kernel_tls().state(),
+                        .ciphers = toVector(in.kernel_tls().ciphers()),
+                        .detail = in.kernel_tls().detail(),
+                        .handoffs = in.kernel_tls().handoffs(),
+                        .fallbacks = {in.kernel_tls().fallbacks().begin(),
+                                      in.kernel_tls().fallbacks().end()}}};
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "cli/live_commands.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <ctime>
@@ -241,6 +242,12 @@ int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err) 
                               {"bytesOutbound", status.connections.bytesOutbound},
                               {"errors", status.connections.errors}}},
                             {"kernelVerdicts", status.bpfVerdicts},
+                            {"kernelTls",
+                             {{"state", status.kernelTls.state},
+                              {"ciphers", status.kernelTls.ciphers},
+                              {"detail", status.kernelTls.detail},
+                              {"handoffs", status.kernelTls.handoffs},
+                              {"fallbacks", status.kernelTls.fallbacks}}},
                             {"problems", status.problems}}
                  .dump(2)
           << '\n';
@@ -255,6 +262,20 @@ int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err) 
                        status.connections.closed, status.connections.errors);
     out << fmt::format("bytes relayed:      {} inbound, {} outbound\n",
                        status.connections.bytesInbound, status.connections.bytesOutbound);
+    const api::KernelTlsStatus& kernelTls = status.kernelTls;
+    out << fmt::format("kernel TLS:         {}", kernelTls.state);
+    if (!kernelTls.ciphers.empty())
+      out << " (" << fmt::format("{}", fmt::join(kernelTls.ciphers, ", ")) << ")";
+    if (!kernelTls.detail.empty()) out << ": " << kernelTls.detail;
+    out << '\n';
+    std::uint64_t fallbacks = 0;
+    for (const auto& [reason, count] : kernelTls.fallbacks) fallbacks += count;
+    out << fmt::format(
+        "                    {} sessions handed to the kernel, {} kept in userspace\n",
+        kernelTls.handoffs, fallbacks);
+    for (const auto& [reason, count] : kernelTls.fallbacks) {
+      out << fmt::format("  {:<28}{}\n", reason, count);
+    }
     out << "kernel verdicts:\n";
     for (const auto& [reason, count] : status.bpfVerdicts) {
       out << fmt::format("  {:<28}{}\n", reason, count);

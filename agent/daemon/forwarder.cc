@@ -199,16 +199,21 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
     if (!newVerdict.allowed) return "AuthorizationPolicy: " + newVerdict.reason;
     return std::nullopt;
   };
+  std::unique_ptr<tls::PlaintextRewriter> xfcc;
+  MeshRelayPlan plan;
+  if (session) {
+    xfcc = makeXfccRewriter(
+        xfccValue(session->localId(), session->peerCertificateSha256(), session->peerId()),
+        record->source.address + " -> " + record->destination.address);
+    plan = handOff(std::move(*session), *record);
+  } else {
+    record->relay = "plain";
+  }
   counters_.connections.open(record);
   proxy::RelayResult result;
   if (session) {
-    auto xfcc = makeXfccRewriter(
-        xfccValue(session->localId(), session->peerCertificateSha256(), session->peerId()),
-        record->source.address + " -> " + record->destination.address);
     // Named locals only in the co_await: g++ 12 mishandles temporaries there.
-    const proxy::RelayOptions options;
-    result = co_await tls::relayTls(std::move(app), std::move(*session), record->counters, options,
-                                    std::move(xfcc));
+    result = co_await relayMesh(std::move(app), std::move(plan), *record, std::move(xfcc));
   } else {
     result = co_await proxy::relay(std::move(downstream), std::move(app), record->counters);
   }
@@ -290,6 +295,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
   }
   if (!mutualTls) {
     record->security = "plaintext";
+    record->relay = "plain";
     counters_.connections.open(record);
     const auto result =
         co_await proxy::relay(std::move(downstream), std::move(upstream), record->counters);
@@ -328,11 +334,62 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
   record->security = "mutual_tls";
   record->source.identity = handshake.session->localId();
   record->destination.identity = handshake.session->peerId();
+  MeshRelayPlan plan = handOff(std::move(*handshake.session), *record);
   counters_.connections.open(record);
-  const auto result = co_await tls::relayTls(std::move(downstream), std::move(*handshake.session),
-                                             record->counters);
+  std::unique_ptr<tls::PlaintextRewriter> noRewriter;
+  const auto result =
+      co_await relayMesh(std::move(downstream), std::move(plan), *record, std::move(noRewriter));
   counters_.connections.close(record);
   accessLog_.closed(*record, result);
+}
+
+Forwarder::MeshRelayPlan Forwarder::handOff(tls::TlsSession session, ConnectionRecord& record) {
+  MeshRelayPlan plan;
+  if (!kernelTls_.available()) {
+    record.relay = "userspace";
+    plan.session.emplace(std::move(session));
+    return plan;
+  }
+  tls::HandoffResult handoff = tls::handOffToKernel(std::move(session), kernelTls_);
+  if (handoff.kernel) {
+    counters_.kernelTlsHandoffs.fetch_add(1, std::memory_order_relaxed);
+    record.relay = "kernel-tls/splice";
+    plan.kernel = std::move(handoff.kernel);
+    return plan;
+  }
+  counters_.kernelTlsFallbacks[static_cast<std::size_t>(handoff.refusal)].fetch_add(
+      1, std::memory_order_relaxed);
+  const std::string reason(tls::toString(handoff.refusal));
+  spdlog::warn("{} {} -> {}: kernel TLS hand-off refused ({}{}); {}", record.direction,
+               record.source.address, record.destination.address, reason,
+               handoff.error ? ": " + handoff.error.message() : std::string(),
+               handoff.session ? "relaying in userspace" : "connection lost");
+  record.relay = "userspace (kernel TLS refused: " + reason + ")";
+  plan.session = std::move(handoff.session);
+  plan.broken = handoff.error;
+  return plan;
+}
+
+asio::awaitable<proxy::RelayResult> Forwarder::relayMesh(
+    asio::ip::tcp::socket plain, MeshRelayPlan plan, ConnectionRecord& record,
+    std::unique_ptr<tls::PlaintextRewriter> rewriter) {
+  if (plan.kernel) {
+    const tls::KernelRelayOptions options;
+    co_return co_await tls::relayKernelTls(std::move(plain), std::move(*plan.kernel),
+                                           record.counters, options, std::move(rewriter));
+  }
+  if (plan.session) {
+    const proxy::RelayOptions options;
+    co_return co_await tls::relayTls(std::move(plain), std::move(*plan.session), record.counters,
+                                     options, std::move(rewriter));
+  }
+  // Half installed: neither OpenSSL nor the kernel can carry on. Both peers get a reset.
+  resetAndClose(plain);
+  proxy::RelayResult broken;
+  broken.end = proxy::RelayEnd::kError;
+  broken.side = proxy::Side::kRelay;
+  broken.error = plan.broken;
+  co_return broken;
 }
 
 std::optional<asio::ip::tcp::endpoint> Forwarder::resolve(const policy::Snapshot& snapshot,

@@ -6,6 +6,7 @@
 // reset by the port's PeerAuthentication mode; then AuthorizationPolicy; then the app.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <memory>
 
@@ -17,6 +18,7 @@
 #include "ztls/bpf/capture.h"
 #include "ztls/proxy/asio.h"
 #include "ztls/proxy/counters.h"
+#include "ztls/tls/kernel_tls.h"
 
 namespace ztls::daemon {
 
@@ -33,6 +35,10 @@ struct DataPathCounters {
   std::atomic<std::uint64_t> strictRejections{0};  // non-mesh traffic to a STRICT port
   std::atomic<std::uint64_t> authorizationDenials{0};
   std::atomic<std::uint64_t> clientPolicyDenials{0};  // SIMPLE/MUTUAL, mTLS to no agent
+  // Mesh sessions handed to kernel TLS, and those that stayed in userspace although the
+  // kernel offers it, by tls::HandoffRefusal.
+  std::atomic<std::uint64_t> kernelTlsHandoffs{0};
+  std::array<std::atomic<std::uint64_t>, tls::kHandoffRefusalCount> kernelTlsFallbacks{};
 };
 
 class Forwarder {
@@ -45,11 +51,13 @@ class Forwarder {
   };
 
   Forwarder(ConfigSource& config, bpf::Capture& capture, MeshIdentity& identity,
-            DataPathCounters& counters, Timeouts timeouts, AccessLogFormat accessLogFormat)
+            DataPathCounters& counters, const tls::KernelTlsSupport& kernelTls, Timeouts timeouts,
+            AccessLogFormat accessLogFormat)
       : config_(config),
         capture_(capture),
         identity_(identity),
         counters_(counters),
+        kernelTls_(kernelTls),
         timeouts_(timeouts),
         accessLog_(accessLogFormat) {}
 
@@ -59,6 +67,19 @@ class Forwarder {
                                  asio::ip::tcp::socket downstream);
 
  private:
+  // Where a mesh session's records will be protected: the kernel, or OpenSSL.
+  struct MeshRelayPlan {
+    std::optional<tls::KernelTlsSocket> kernel;
+    std::optional<tls::TlsSession> session;
+    std::error_code broken;  // neither: the hand-off failed half-way
+  };
+  // Tries the kernel TLS hand-off (when the kernel offers it) and notes the outcome in the
+  // record and the counters. Call before the record is listed: it sets record.relay.
+  MeshRelayPlan handOff(tls::TlsSession session, ConnectionRecord& record);
+  asio::awaitable<proxy::RelayResult> relayMesh(asio::ip::tcp::socket plain, MeshRelayPlan plan,
+                                                ConnectionRecord& record,
+                                                std::unique_ptr<tls::PlaintextRewriter> rewriter);
+
   // A cluster IP:port becomes one endpoint's pod IP:targetPort; anything else as is.
   // One snapshot decides a whole connection: the caller passes the one it decides with.
   std::optional<asio::ip::tcp::endpoint> resolve(const policy::Snapshot& snapshot,
@@ -68,6 +89,7 @@ class Forwarder {
   bpf::Capture& capture_;
   MeshIdentity& identity_;
   DataPathCounters& counters_;
+  const tls::KernelTlsSupport& kernelTls_;
   Timeouts timeouts_;
   AccessLog accessLog_;
   std::atomic<std::uint64_t> roundRobin_{0};

@@ -48,6 +48,12 @@ int main(int argc, char** argv) {
   app.add_option("--readiness-address", readinessAddress,
                  "host:port serving the readiness probe GET /healthz/ready; empty disables")
       ->capture_default_str();
+  std::string kernelTls = "auto";
+  app.add_option("--kernel-tls", kernelTls,
+                 "auto: hand established mesh sessions to kernel TLS when the kernel offers it; "
+                 "off: keep them in userspace")
+      ->check(CLI::IsMember({"auto", "off"}))
+      ->capture_default_str();
   app.add_option("--trust-domain", options.mesh.trustDomain, "SPIFFE trust domain")
       ->capture_default_str();
   app.add_option("--root-namespace", options.mesh.rootNamespace, "Istio root namespace")
@@ -55,6 +61,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   options.timeouts.firstBytes = std::chrono::milliseconds(firstBytesMs);
   options.accessLogFormat = *ztls::daemon::parseAccessLogFormat(accessLogFormat);
+  options.kernelTls = kernelTls == "auto";
 
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   // Block the stop signals in every thread; one waits for them below.

@@ -8,8 +8,11 @@
 namespace ztls::daemon {
 
 MeshIdentity::MeshIdentity(std::shared_ptr<identity::CertificateIssuer> issuer,
-                           std::string trustDomain)
-    : trustDomain_(std::move(trustDomain)), issuer_(issuer), certificates_(std::move(issuer)) {}
+                           std::string trustDomain, bool kernelTlsHandoff)
+    : trustDomain_(std::move(trustDomain)),
+      kernelTlsHandoff_(kernelTlsHandoff),
+      issuer_(issuer),
+      certificates_(std::move(issuer)) {}
 
 template <typename Context>
 std::shared_ptr<const Context> MeshIdentity::contextFor(
@@ -28,7 +31,7 @@ std::shared_ptr<const Context> MeshIdentity::contextFor(
     credentials.chain.push_back(certified->chain()[i].get());
   }
   credentials.root = issuer_->root();
-  auto context = Context::create(credentials);
+  auto context = Context::create(credentials, {.kernelTlsHandoff = kernelTlsHandoff_});
   cache.emplace(key, context);
   spdlog::info("TLS {} context for {} (certificate {})", tls::toString(context->role()), id.uri(),
                certified->serialHex);

@@ -20,7 +20,9 @@ namespace ztls::daemon {
 
 class MeshIdentity {
  public:
-  MeshIdentity(std::shared_ptr<identity::CertificateIssuer> issuer, std::string trustDomain);
+  // kernelTlsHandoff: contexts keep what a kernel TLS hand-off needs (tls::ContextOptions).
+  MeshIdentity(std::shared_ptr<identity::CertificateIssuer> issuer, std::string trustDomain,
+               bool kernelTlsHandoff = false);
 
   const std::string& trustDomain() const { return trustDomain_; }
   identity::WorkloadCertificates& certificates() { return certificates_; }
@@ -42,6 +44,7 @@ class MeshIdentity {
       const identity::SpiffeId& id, std::map<std::string, std::shared_ptr<const Context>>& cache);
 
   std::string trustDomain_;
+  bool kernelTlsHandoff_;
   std::shared_ptr<identity::CertificateIssuer> issuer_;
   identity::WorkloadCertificates certificates_;
   std::mutex mutex_;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -55,15 +56,26 @@ struct NodeAgent::CapturedPod {
 NodeAgent::NodeAgent(AgentOptions options, asio::any_io_executor executor)
     : options_(std::move(options)),
       executor_(std::move(executor)),
+      kernelTls_(options_.kernelTls ? tls::probeKernelTls() : tls::KernelTlsSupport{}),
       config_(options_.configDir, options_.mesh),
       capture_(bpf::Capture::open(options_.pinDir)),
       identity_(std::make_shared<identity::LocalCa>(
                     identity::LocalCa::openOrCreate(options_.caDir, options_.mesh.trustDomain)),
-                options_.mesh.trustDomain),
-      forwarder_(config_, capture_, identity_, counters_, options_.timeouts,
+                options_.mesh.trustDomain, kernelTls_.available()),
+      forwarder_(config_, capture_, identity_, counters_, kernelTls_, options_.timeouts,
                  options_.accessLogFormat),
       registry_(options_.stateDir / "pods.json") {
   capture_.attachCgroup(options_.podCgroup);
+  if (!options_.kernelTls) {
+    spdlog::info("kernel TLS: off (--kernel-tls off); sessions stay in userspace");
+  } else if (kernelTls_.available()) {
+    std::vector<std::string_view> names;
+    for (const auto cipher : kernelTls_.ciphers) names.push_back(tls::toString(cipher));
+    spdlog::info("kernel TLS: available for {}{}", fmt::join(names, ", "),
+                 kernelTls_.problem.empty() ? "" : " (" + kernelTls_.problem + ")");
+  } else {
+    spdlog::info("kernel TLS: unavailable, sessions stay in userspace: {}", kernelTls_.problem);
+  }
   // Metric labels name workloads by their owner, which only the snapshot knows.
   counters_.connections.setSnapshotSource([this] { return config_.snapshot(); });
 }
@@ -375,7 +387,22 @@ api::AgentStatus NodeAgent::status() {
     status.problems.push_back(fmt::format("{} outbound connections had no recorded destination",
                                           counters_.outboundWithoutDestination.load()));
   }
+  status.kernelTls = kernelTlsStatus();
   return status;
+}
+
+api::KernelTlsStatus NodeAgent::kernelTlsStatus() const {
+  api::KernelTlsStatus out;
+  out.state = !options_.kernelTls ? "off" : kernelTls_.available() ? "active" : "unavailable";
+  out.detail = options_.kernelTls ? kernelTls_.problem : "switched off (--kernel-tls off)";
+  for (const auto cipher : kernelTls_.ciphers) out.ciphers.emplace_back(tls::toString(cipher));
+  out.handoffs = counters_.kernelTlsHandoffs;
+  for (std::size_t i = 0; i < counters_.kernelTlsFallbacks.size(); ++i) {
+    if (const auto count = counters_.kernelTlsFallbacks[i].load(); count > 0) {
+      out.fallbacks[std::string(tls::toString(static_cast<tls::HandoffRefusal>(i)))] = count;
+    }
+  }
+  return out;
 }
 
 metrics::AgentMetrics NodeAgent::scrapeMetrics() {
@@ -407,6 +434,9 @@ metrics::AgentMetrics NodeAgent::scrapeMetrics() {
     scraped.capturedPods = captured_.size();
   }
   scraped.workloadCertificates = identity_.certificates().all().size();
+  const api::KernelTlsStatus kernelTls = kernelTlsStatus();
+  scraped.kernelTlsHandoffs = kernelTls.handoffs;
+  scraped.kernelTlsFallbacks.assign(kernelTls.fallbacks.begin(), kernelTls.fallbacks.end());
   scraped.configGeneration = config_.generation();
   return scraped;
 }

@@ -21,6 +21,7 @@
 #include "ztls/metrics/agent_metrics.h"
 #include "ztls/metrics/readiness.h"
 #include "ztls/proxy/listener.h"
+#include "ztls/tls/kernel_tls.h"
 
 namespace ztls::daemon {
 
@@ -35,6 +36,9 @@ struct AgentOptions {
   policy::MeshConfig mesh;
   Forwarder::Timeouts timeouts;
   AccessLogFormat accessLogFormat = AccessLogFormat::kText;
+  // Hand established mesh sessions to kernel TLS when the kernel offers it (probed at
+  // start); off keeps every session in userspace.
+  bool kernelTls = true;
 };
 
 class NodeAgent : public api::AgentBackend {
@@ -62,6 +66,7 @@ class NodeAgent : public api::AgentBackend {
   // from any thread. readiness() may issue the certificates it checks for.
   metrics::AgentMetrics scrapeMetrics();
   metrics::Readiness readiness();
+  api::KernelTlsStatus kernelTlsStatus() const;
 
  private:
   struct CapturedPod;
@@ -80,6 +85,8 @@ class NodeAgent : public api::AgentBackend {
   AgentOptions options_;
   asio::any_io_executor executor_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  // Before identity_ and forwarder_, which are built from it. Empty when switched off.
+  tls::KernelTlsSupport kernelTls_;
   ConfigSource config_;
   bpf::Capture capture_;
   MeshIdentity identity_;

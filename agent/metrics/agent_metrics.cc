@@ -105,6 +105,13 @@ std::vector<MetricFamily> metricFamilies(const AgentMetrics& metrics) {
   families.push_back(single("ztls_handshake_failures_total",
                             "Mutual TLS handshakes that failed, either direction",
                             MetricType::Counter, metrics.handshakeFailures));
+  families.push_back(single("ztls_kernel_tls_handoffs_total",
+                            "Mutual TLS sessions whose record layer was handed to kernel TLS",
+                            MetricType::Counter, metrics.kernelTlsHandoffs));
+  families.push_back(byReason("ztls_kernel_tls_fallbacks_total",
+                              "Mutual TLS sessions kept in userspace although the kernel offers "
+                              "TLS, by reason",
+                              metrics.kernelTlsFallbacks));
   families.push_back(byReason("ztls_policy_rejections_total",
                               "Connections refused by policy: strict (plaintext to a STRICT "
                               "port), authorization (AuthorizationPolicy), client_policy "

@@ -71,6 +71,16 @@ struct ConnectionCounters {
   bool operator==(const ConnectionCounters&) const = default;
 };
 
+struct KernelTlsStatus {
+  std::string state;  // "active", "unavailable" or "off"
+  std::vector<std::string> ciphers;
+  std::string detail;
+  std::uint64_t handoffs = 0;
+  std::map<std::string, std::uint64_t> fallbacks;
+
+  bool operator==(const KernelTlsStatus&) const = default;
+};
+
 struct AgentStatus {
   std::string nodeName;
   std::string version;
@@ -80,6 +90,7 @@ struct AgentStatus {
   ConnectionCounters connections;
   std::map<std::string, std::uint64_t> bpfVerdicts;
   std::vector<std::string> problems;
+  KernelTlsStatus kernelTls;
 
   bool operator==(const AgentStatus&) const = default;
 };

@@ -36,6 +36,9 @@ struct AgentMetrics {
   PerDirection upstreamConnectTimeouts;
   // The kernel programs' verdicts, by reason name, in the ABI's order.
   std::vector<std::pair<std::string, std::uint64_t>> kernelVerdicts;
+  // Mesh sessions handed to kernel TLS, and those kept in userspace by reason.
+  std::uint64_t kernelTlsHandoffs = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> kernelTlsFallbacks;
   std::uint64_t capturedPods = 0;
   std::uint64_t workloadCertificates = 0;
   std::uint64_t configGeneration = 0;

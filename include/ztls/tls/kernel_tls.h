@@ -47,6 +47,9 @@ enum class HandoffRefusal {
   kBroken,               // TLS_TX was installed, then TLS_RX refused: unusable either way
 };
 
+inline constexpr std::size_t kHandoffRefusalCount =
+    static_cast<std::size_t>(HandoffRefusal::kBroken) + 1;
+
 std::string_view toString(HandoffRefusal refusal);
 
 // Everything that decides a hand-off, so the choice can be tested without a session.
