@@ -127,7 +127,8 @@ def held_connections_rss(lab, settings, mode):
         line = holder.stdout.readline().strip()
         if line != f"held {settings.held}":
             holder.kill()
-            raise RuntimeError(f"{mode.key}: the holder failed: {line} {holder.stderr.read()}")
+            lines = holder.stderr.read().strip().splitlines()
+            raise RuntimeError(f"the holder failed: {line} {' / '.join(lines[-2:])}")
         pids = mode.pids()
         rss = rss_mib(pids) if pids else None
         holder.stdin.close()  # the holder closes its connections and exits

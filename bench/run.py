@@ -116,10 +116,11 @@ def log(message):
 
 
 def describe_failure(error):
+    """One line for the report's notes: the command's last words, not its traceback."""
     if isinstance(error, subprocess.CalledProcessError):
-        detail = (error.stderr or "").strip().splitlines()[-3:]
-        return f"{' '.join(map(str, error.cmd[-6:]))} exited {error.returncode}: {' '.join(detail)}"
-    return str(error)
+        detail = (error.stderr or "").strip().splitlines()[-2:]
+        return f"{' '.join(map(str, error.cmd[-6:]))} exited {error.returncode}: {' / '.join(detail)}"
+    return " / ".join(str(error).strip().splitlines()[-2:])
 
 
 def probe_notes(modes):
