@@ -130,6 +130,13 @@ class Lab:
     def state(self):
         return json.loads((self.state_dir / "lab.json").read_text())
 
+    def use_kernel_tls(self, setting):
+        """Restarts the agents with --kernel-tls `setting` ("auto" or "off") unless they
+        already run with it. Connections of earlier measures are gone by then."""
+        if all(node.get("kernelTls", "auto") == setting for node in self.state()["nodes"]):
+            return
+        self.run("agent", "restart", "--kernel-tls", setting)
+
     def agent_pids(self):
         return [node["agentPid"] for node in self.state()["nodes"]]
 

@@ -46,6 +46,7 @@ class Direct:
 class Agents(Direct):
     key = "ztls"
     namespace = "mesh"
+    kernel_tls = "off"
     description = ("the ztls agents: the client pod's namespace is captured, node2's agent "
                    "opens auto mTLS (TLS 1.3, userspace record layer, one data-path thread) "
                    "to node1's; both agents write one access-log line per connection")
@@ -53,8 +54,25 @@ class Agents(Direct):
     def __init__(self, lab):
         self.lab = lab
 
+    def activate(self):
+        self.lab.use_kernel_tls(self.kernel_tls)
+
     def pids(self):
         return self.lab.agent_pids()
+
+
+class AgentsWithKernelTls(Agents):
+    key = "ztls-ktls"
+    kernel_tls = "auto"
+    description = ("the ztls agents as above, with each established session handed to "
+                   "kernel TLS and relayed with splice(): the bytes stay in the kernel")
+
+
+def kernel_has_tls():
+    try:
+        return "tls" in open("/proc/sys/net/ipv4/tcp_available_ulp").read().split()
+    except OSError:
+        return False
 
 
 def data_paths(lab, certificates, scratch):
@@ -62,15 +80,15 @@ def data_paths(lab, certificates, scratch):
     client pod that dials), address(service), pids() to account CPU and RSS to,
     start(), stop() and a description."""
     backend = lab.pod_ip("direct", "server")
-    return [
-        Direct(),
-        Agents(lab),
-        # Hook for a later column, ztls with kernel TLS (inside a VM whose kernel has the
-        # tls module): one more entry here, an Agents with its own key whose agents hand
-        # sessions to kTLS. The measures, the table and the chart take it as it is.
+    paths = [Direct(), Agents(lab)]
+    # Only where the kernel has TLS (Debian's kernel, e.g. under scripts/bench --vm).
+    if kernel_has_tls():
+        paths.append(AgentsWithKernelTls(lab))
+    paths += [
         HaproxyPair(lab, certificates, scratch, 17000, backend),
         StunnelPair(lab, certificates, scratch, 17100, backend),
     ]
+    return paths
 
 
 @dataclass
@@ -143,6 +161,8 @@ def run_measures(lab, settings, modes, notes):
         for mode in modes:
             log(f"{title}: {mode.key}")
             try:
+                if hasattr(mode, "activate"):
+                    mode.activate()
                 results[mode.key].update(measure(lab, settings, mode))
             except Exception as error:  # one failed measure leaves a gap, not a lost run
                 notes.append(f"{title} through {mode.key} failed: {describe_failure(error)}")
@@ -181,6 +201,9 @@ def main():
             mode.stop()
         lab.down()
         shutil.rmtree(scratch, ignore_errors=True)
+    if not kernel_has_tls():
+        notes.append("this kernel has no TLS ULP, so there is no ztls-ktls column: "
+                     "scripts/bench --vm measures it inside Debian's kernel")
     if settings.dirty:
         notes.append(f"run from {settings.revision} with uncommitted changes")
     text = report.render(results, modes, settings, notes)

@@ -403,7 +403,9 @@ void Cluster::startAgent(NodeState& node) {
                "--state-dir",
                (paths_.nodeDir(node.name) / "agent-state").string(),
                "--ca-dir",
-               (paths_.stateDir() / "mesh-ca").string()};
+               (paths_.stateDir() / "mesh-ca").string(),
+               "--kernel-tls",
+               node.kernelTls};
   spec.netns = netnsPath(paths_.nodeNetns(node.name));
   spec.cgroup = paths_.agentCgroup(node.name);
   node.agentPid = spawnDetached(spec, paths_.agentLog(node.name));

@@ -358,7 +358,7 @@ int commandExec(const LabContext& context, const std::string& ns, const std::str
   return status;
 }
 
-int commandAgent(const LabContext& context, const std::string& verb,
+int commandAgent(const LabContext& context, const std::string& verb, const std::string& kernelTls,
                  const std::vector<std::string>& nodes) {
   ClusterLock lock(context.paths);
   LabState state = loadState(context.paths);
@@ -373,6 +373,7 @@ int commandAgent(const LabContext& context, const std::string& verb,
       std::cout << "ztls-agent on " << node.name << " stopped\n";
     }
     if (verb == "start" || verb == "restart") {
+      if (!kernelTls.empty()) node.kernelTls = kernelTls;
       cluster.startAgent(node);
       std::cout << "ztls-agent on " << node.name << " started (pid " << node.agentPid << ")\n";
     }

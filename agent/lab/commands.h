@@ -34,7 +34,8 @@ int commandExec(const LabContext& context, const std::string& ns, const std::str
                 const std::string& selector, const std::string& container,
                 const std::vector<std::string>& command);
 // verb: start, stop or restart; no nodes = every node.
-int commandAgent(const LabContext& context, const std::string& verb,
+// kernelTls: when set, the agents started from now on get --kernel-tls with it.
+int commandAgent(const LabContext& context, const std::string& verb, const std::string& kernelTls,
                  const std::vector<std::string>& nodes);
 
 }  // namespace ztls::lab

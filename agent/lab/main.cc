@@ -102,6 +102,11 @@ int main(int argc, char** argv) {
   auto* agent =
       app.add_subcommand("agent", "Control node agents: agent start|stop|restart [NODE...]");
   agent->add_option("args", agentArgs, "start|stop|restart [NODE...]")->required();
+  std::string agentKernelTls;
+  agent
+      ->add_option("--kernel-tls", agentKernelTls,
+                   "auto or off: the started agents' --kernel-tls, kept for later restarts")
+      ->check(CLI::IsMember({"auto", "off"}));
 
   try {
     app.parse(parsedArgc, argv);
@@ -169,7 +174,8 @@ int main(int argc, char** argv) {
         return 1;
       }
       return ztls::lab::commandAgent(
-          context, verb, std::vector<std::string>(agentArgs.begin() + 1, agentArgs.end()));
+          context, verb, agentKernelTls,
+          std::vector<std::string>(agentArgs.begin() + 1, agentArgs.end()));
     }
   } catch (const std::exception& error) {
     std::string message = error.what();

@@ -53,7 +53,8 @@ LabState loadState(const LabPaths& paths) {
   state.nextServiceAddress = json.at("nextServiceAddress").get<int>();
   for (const auto& node : json.at("nodes")) {
     state.nodes.push_back({node.at("name").get<std::string>(), node.at("index").get<int>(),
-                           node.at("agentPid").get<pid_t>()});
+                           node.at("agentPid").get<pid_t>(),
+                           node.value("kernelTls", std::string("auto"))});
   }
   for (const auto& object : json.at("objects")) {
     state.objects.push_back(
@@ -88,7 +89,10 @@ void saveState(const LabPaths& paths, const LabState& state) {
   json["nodes"] = nlohmann::json::array();
   for (const auto& node : state.nodes) {
     json["nodes"].push_back(
-        {{"name", node.name}, {"index", node.index}, {"agentPid", node.agentPid}});
+        {{"name", node.name},
+         {"index", node.index},
+         {"agentPid", node.agentPid},
+         {"kernelTls", node.kernelTls}});
   }
   json["objects"] = nlohmann::json::array();
   for (const auto& object : state.objects) {

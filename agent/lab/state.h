@@ -19,6 +19,8 @@ struct NodeState {
   std::string name;  // node1, node2, ...
   int index = 0;     // 1-based; picks the pod CIDR and underlay address
   pid_t agentPid = 0;
+  // The agent's --kernel-tls: "auto" or "off" (kept across agent restarts).
+  std::string kernelTls = "auto";
 
   std::string podCidr() const { return "10.244." + std::to_string(index) + ".0/24"; }
   std::string podGateway() const { return "10.244." + std::to_string(index) + ".1"; }
