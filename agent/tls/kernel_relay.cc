@@ -135,10 +135,18 @@ struct Direction {
   tcp::socket& to;
   Side toSide;
   bool fromIsTls;
-  std::span<std::byte> buffer;
-  Pipe* pipe;  // null: copy through `buffer`
+  std::size_t chunk;  // bytes per read or splice
+  Pipe* pipe;         // null: copy through buffer()
   PlaintextRewriter* rewriter;
   Tally tally;
+  // Allocated on first use: a spliced direction may never need it (only for records that
+  // are not application data), which keeps idle kernel TLS connections small.
+  std::unique_ptr<std::byte[]> storage;
+
+  std::span<std::byte> buffer() {
+    if (!storage) storage = std::make_unique_for_overwrite<std::byte[]>(chunk);
+    return {storage.get(), chunk};
+  }
 };
 
 // Waits until `socket` is ready; false when the relay failed meanwhile (or the wait did).
@@ -200,7 +208,7 @@ enum class Step { kMoved, kRetry, kDone };
 // kRetry with `controlRecord` set tells the caller to take it with recvmsg.
 asio::awaitable<Step> spliceIn(Direction& d, bool& controlRecord) {
   const ssize_t moved = ::splice(d.from.native_handle(), nullptr, d.pipe->writeEnd(), nullptr,
-                                 d.buffer.size(), SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                                 d.chunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
   if (moved > 0) {
     d.pipe->pending += static_cast<std::size_t>(moved);
     co_return Step::kMoved;
@@ -226,7 +234,7 @@ asio::awaitable<Step> spliceIn(Direction& d, bool& controlRecord) {
 asio::awaitable<std::optional<std::size_t>> readIn(Direction& d) {
   if (d.fromIsTls) {
     const detail::ControlRead read =
-        detail::readRecord(d.from.native_handle(), d.connection.role(), d.buffer);
+        detail::readRecord(d.from.native_handle(), d.connection.role(), d.buffer());
     switch (read.kind) {
       case detail::ControlRecord::kData:
         co_return read.bytes;
@@ -244,8 +252,7 @@ asio::awaitable<std::optional<std::size_t>> readIn(Direction& d) {
         co_return std::nullopt;
     }
   }
-  const ssize_t received =
-      ::recv(d.from.native_handle(), d.buffer.data(), d.buffer.size(), MSG_DONTWAIT);
+  const ssize_t received = ::recv(d.from.native_handle(), d.buffer().data(), d.chunk, MSG_DONTWAIT);
   if (received > 0) co_return static_cast<std::size_t>(received);
   if (received == 0) {
     co_await finish(d);
@@ -261,10 +268,10 @@ asio::awaitable<std::optional<std::size_t>> readIn(Direction& d) {
 
 // Writes what readIn got (through the rewriter, if any); false when the direction is over.
 asio::awaitable<bool> writeOut(Direction& d, std::size_t bytes, std::string& rewritten) {
-  asio::const_buffer out(d.buffer.data(), bytes);
+  asio::const_buffer out(d.buffer().data(), bytes);
   if (d.rewriter != nullptr) {
     rewritten.clear();
-    const auto verdict = d.rewriter->rewrite(d.buffer.first(bytes), rewritten);
+    const auto verdict = d.rewriter->rewrite(d.buffer().first(bytes), rewritten);
     if (verdict == PlaintextRewriter::Verdict::kReset) {
       d.connection.fail(d.fromSide, std::make_error_code(std::errc::protocol_error));
       co_return false;
@@ -282,7 +289,7 @@ asio::awaitable<bool> writeOut(Direction& d, std::size_t bytes, std::string& rew
   co_return true;
 }
 
-asio::awaitable<void> move(Direction d) {
+asio::awaitable<void> carry(Direction d) {
   std::string rewritten;
   try {
     for (;;) {
@@ -330,7 +337,6 @@ asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsS
       connection->plain().non_blocking(true, ignored);
       connection->tls().non_blocking(true, ignored);
       const std::size_t size = std::max<std::size_t>(options.relay.bufferSize, 1);
-      const auto buffers = std::make_unique_for_overwrite<std::byte[]>(2 * size);
       std::optional<Pipe> toTls;
       std::optional<Pipe> fromTls;
       if (options.mode == KernelRelayMode::kSplice) {
@@ -346,7 +352,7 @@ asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsS
                            connection->tls(),
                            connection->tlsSide(),
                            false,
-                           {buffers.get(), size},
+                           size,
                            toTls ? &*toTls : nullptr,
                            nullptr,
                            plainIsDownstream ? upstreamBound : downstreamBound};
@@ -356,11 +362,11 @@ asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsS
                            connection->plain(),
                            connection->plainSide(),
                            true,
-                           {buffers.get() + size, size},
+                           size,
                            fromTls ? &*fromTls : nullptr,
                            rewriter.get(),
                            plainIsDownstream ? downstreamBound : upstreamBound};
-      co_await (move(plainToTls) && move(tlsToPlain));
+      co_await (carry(std::move(plainToTls)) && carry(std::move(tlsToPlain)));
     }
   } catch (const std::system_error& error) {
     if (connection) connection->fail(Side::kRelay, error.code());
