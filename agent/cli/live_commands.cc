@@ -126,11 +126,12 @@ int runConnections(const LiveOptions& options, std::ostream& out, std::ostream& 
       return 0;
     }
     std::vector<std::vector<std::string>> rows{{"ID", "DIRECTION", "SOURCE", "DESTINATION",
-                                                "SECURITY", "SENT", "RECEIVED", "AGE", "REASON"}};
+                                                "SECURITY", "RELAY", "SENT", "RECEIVED", "AGE",
+                                                "REASON"}};
     for (const auto& connection : connections) {
       rows.push_back({std::to_string(connection.id), connection.direction,
                       endpointText(connection.source), endpointText(connection.destination),
-                      connection.security, std::to_string(connection.bytesSent),
+                      connection.security, connection.relay, std::to_string(connection.bytesSent),
                       std::to_string(connection.bytesReceived),
                       fmt::format("{:.1f}s", static_cast<double>(connection.ageMs) / 1000.0),
                       connection.reason});
