@@ -355,7 +355,8 @@ asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsS
                            size,
                            toTls ? &*toTls : nullptr,
                            nullptr,
-                           plainIsDownstream ? upstreamBound : downstreamBound};
+                           plainIsDownstream ? upstreamBound : downstreamBound,
+                           {}};
       Direction tlsToPlain{*connection,
                            connection->tls(),
                            connection->tlsSide(),
@@ -365,7 +366,8 @@ asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsS
                            size,
                            fromTls ? &*fromTls : nullptr,
                            rewriter.get(),
-                           plainIsDownstream ? downstreamBound : upstreamBound};
+                           plainIsDownstream ? downstreamBound : upstreamBound,
+                           {}};
       co_await (carry(std::move(plainToTls)) && carry(std::move(tlsToPlain)));
     }
   } catch (const std::system_error& error) {
