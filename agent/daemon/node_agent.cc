@@ -399,7 +399,7 @@ api::KernelTlsStatus NodeAgent::kernelTlsStatus() const {
   out.handoffs = counters_.kernelTlsHandoffs;
   for (std::size_t i = 0; i < counters_.kernelTlsFallbacks.size(); ++i) {
     if (const auto count = counters_.kernelTlsFallbacks[i].load(); count > 0) {
-      out.fallbacks[std::string(tls::toString(static_cast<tls::HandoffRefusal>(i)))] = count;
+      out.fallbacks[std::string(tls::reasonName(static_cast<tls::HandoffRefusal>(i)))] = count;
     }
   }
   return out;

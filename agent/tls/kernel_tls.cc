@@ -168,6 +168,28 @@ std::string_view toString(HandoffRefusal refusal) {
   return "unknown";
 }
 
+std::string_view reasonName(HandoffRefusal refusal) {
+  switch (refusal) {
+    case HandoffRefusal::kNone:
+      return "none";
+    case HandoffRefusal::kKernelUnsupported:
+      return "kernel_unsupported";
+    case HandoffRefusal::kCipherUnsupported:
+      return "cipher_unsupported";
+    case HandoffRefusal::kSecretsNotCaptured:
+      return "secrets_not_captured";
+    case HandoffRefusal::kSequenceUnknown:
+      return "sequence_unknown";
+    case HandoffRefusal::kBufferedInUserspace:
+      return "buffered_in_userspace";
+    case HandoffRefusal::kKernelRefused:
+      return "kernel_refused";
+    case HandoffRefusal::kBroken:
+      return "broken";
+  }
+  return "unknown";
+}
+
 std::string_view toString(KernelRelayMode mode) {
   return mode == KernelRelayMode::kSplice ? "splice" : "copy";
 }

@@ -50,7 +50,10 @@ enum class HandoffRefusal {
 inline constexpr std::size_t kHandoffRefusalCount =
     static_cast<std::size_t>(HandoffRefusal::kBroken) + 1;
 
+// For people: "kernel lacks the cipher".
 std::string_view toString(HandoffRefusal refusal);
+// For metric labels and status keys: "cipher_unsupported".
+std::string_view reasonName(HandoffRefusal refusal);
 
 // Everything that decides a hand-off, so the choice can be tested without a session.
 struct HandoffFacts {

@@ -55,6 +55,8 @@ AgentMetrics sample() {
   metrics.upstreamConnectErrors = {10, 11};
   metrics.upstreamConnectTimeouts = {12, 13};
   metrics.kernelVerdicts = {{"inbound_steered", 14}, {"outbound_redirected", 15}};
+  metrics.kernelTlsHandoffs = 17;
+  metrics.kernelTlsFallbacks = {{"cipher_unsupported", 18}};
   metrics.capturedPods = 2;
   metrics.workloadCertificates = 2;
   metrics.configGeneration = 16;
@@ -86,6 +88,10 @@ TEST(Exposition, IstioTcpSeriesCarryExactlyIstiosLabelsPerWorkloadPair) {
 TEST(Exposition, AgentCountersAppearByReason) {
   const auto exposition = scrape(sample());
   EXPECT_EQ(exposition.value("ztls_handshake_failures_total", {}), 3);
+  EXPECT_EQ(exposition.value("ztls_kernel_tls_handoffs_total", {}), 17);
+  EXPECT_EQ(exposition.value("ztls_kernel_tls_fallbacks_total",
+                             {{"reason", "cipher_unsupported"}}),
+            18);
   EXPECT_EQ(exposition.value("ztls_policy_rejections_total", {{"reason", "strict"}}), 4);
   EXPECT_EQ(exposition.value("ztls_policy_rejections_total", {{"reason", "authorization"}}), 5);
   EXPECT_EQ(exposition.value("ztls_policy_rejections_total", {{"reason", "client_policy"}}), 6);

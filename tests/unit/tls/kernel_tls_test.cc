@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -79,6 +80,16 @@ TEST(PlanHandoff, FallsBackForEachMissingFact) {
   for (const Case& c : cases) {
     EXPECT_EQ(planHandoff(c.support, c.facts), c.expected)
         << c.what << ": got " << toString(planHandoff(c.support, c.facts));
+  }
+}
+
+TEST(PlanHandoff, EveryRefusalHasItsOwnMetricName) {
+  std::set<std::string_view> names;
+  for (std::size_t i = 0; i < kHandoffRefusalCount; ++i) {
+    const std::string_view name = reasonName(static_cast<HandoffRefusal>(i));
+    EXPECT_EQ(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_"), std::string_view::npos)
+        << name;
+    EXPECT_TRUE(names.insert(name).second) << name;
   }
 }
 
