@@ -125,6 +125,17 @@ void NodeAgent::retainIdentitiesLocked() {
     if (const auto id = identity::SpiffeId::parse(workload->identity)) wanted.insert(*id);
   }
   identity_.retain(wanted);
+  // Issue certificates and build contexts now, as ztunnel fetches certificates when a
+  // workload appears: a pod's first connection must not also pay for its identity (on a
+  // slow machine that alone can outlast the handshake timeout). Cached: cheap when done.
+  for (const auto& id : wanted) {
+    try {
+      identity_.serverContext(id);
+      identity_.clientContext(id);
+    } catch (const std::exception& failure) {
+      spdlog::error("no certificate for {} yet: {}", id.uri(), failure.what());
+    }
+  }
 }
 
 void NodeAgent::shutdown() {
@@ -263,6 +274,7 @@ api::AddPodResult NodeAgent::addPod(const api::AddPodRequest& request) {
   if (decision.enrolled) {
     captureLocked(request);
     captured_[podKey]->reason = decision.reason;
+    retainIdentitiesLocked();  // the pod starts with its certificate issued
   }
   spdlog::info("pod {} added: {} ({})", podKey, decision.enrolled ? "captured" : "not captured",
                decision.reason);
