@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
                  "How long an inbound client may stay silent before it counts as plaintext "
                  "(PERMISSIVE) or is closed (STRICT)")
       ->capture_default_str();
+  int handshakeMs = 5000;
+  app.add_option("--handshake-timeout-ms", handshakeMs,
+                 "How long a mutual TLS handshake may take, either direction")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   std::string accessLogFormat = "text";
   app.add_option("--access-log-format", accessLogFormat,
                  "One line per connection as key=value text or as a JSON object")
@@ -60,6 +65,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.timeouts.firstBytes = std::chrono::milliseconds(firstBytesMs);
+  options.timeouts.handshake = std::chrono::milliseconds(handshakeMs);
   options.accessLogFormat = *ztls::daemon::parseAccessLogFormat(accessLogFormat);
   options.kernelTls = kernelTls == "auto";
 

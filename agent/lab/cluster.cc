@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -406,6 +407,12 @@ void Cluster::startAgent(NodeState& node) {
                (paths_.stateDir() / "mesh-ca").string(),
                "--kernel-tls",
                node.kernelTls};
+  // Extra agent flags for a slow machine, e.g. longer timeouts under emulation
+  // (tests/vm sets them for the walkthrough inside scripts/vmtest).
+  if (const char* extra = std::getenv("ZTLS_LAB_AGENT_ARGS")) {
+    std::istringstream words(extra);
+    for (std::string word; words >> word;) spec.argv.push_back(word);
+  }
   spec.netns = netnsPath(paths_.nodeNetns(node.name));
   spec.cgroup = paths_.agentCgroup(node.name);
   node.agentPid = spawnDetached(spec, paths_.agentLog(node.name));
