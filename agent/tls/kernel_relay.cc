@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "kernel_records.h"
+#include "relay_ending.h"
 #include "ztls/proxy/socket_ends.h"
 #include "ztls/tls/kernel_tls.h"
 
@@ -26,8 +27,6 @@ using namespace asio::experimental::awaitable_operators;
 using proxy::kAsTuple;
 using proxy::RelayEnd;
 using proxy::Side;
-
-constexpr auto kRelaxed = std::memory_order_relaxed;
 
 std::error_code lastError() { return {errno, std::system_category()}; }
 
@@ -117,15 +116,7 @@ class Pipe {
   std::size_t pending = 0;
 };
 
-struct Tally {
-  std::atomic<std::uint64_t>& counter;
-  std::uint64_t& total;
-
-  void add(std::size_t bytes) {
-    total += bytes;
-    counter.fetch_add(bytes, kRelaxed);
-  }
-};
+using detail::Tally;
 
 // One direction: bytes come from `from` and go to `to`.
 struct Direction {
@@ -377,19 +368,7 @@ asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsS
       connection->fail(Side::kRelay, std::make_error_code(std::errc::not_enough_memory));
     }
   }
-  if (connection && connection->failure()) {
-    const auto& failure = *connection->failure();
-    result.end = failure.end;
-    result.side = failure.side;
-    result.error = failure.error;
-  } else if (connection) {
-    connection->close();
-  } else {
-    result.end = RelayEnd::kError;
-    result.error = std::make_error_code(std::errc::not_enough_memory);
-  }
-  result.duration = std::chrono::steady_clock::now() - started;
-  proxy::countRelayEnd(counters, result.end);
+  detail::finishRelay(result, connection ? &*connection : nullptr, started, counters);
   co_return result;
 }
 

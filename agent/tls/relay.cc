@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 
+#include "relay_ending.h"
 #include "session_state.h"
 #include "ssl_io.h"
 #include "ztls/proxy/socket_ends.h"
@@ -23,8 +24,6 @@ using namespace asio::experimental::awaitable_operators;
 using proxy::kAsTuple;
 using proxy::RelayEnd;
 using proxy::Side;
-
-constexpr auto kRelaxed = std::memory_order_relaxed;
 
 // The plain socket and the TLS session of one relayed connection. The first failure
 // decides how the relay ends; what the other direction reports afterwards follows from it.
@@ -74,15 +73,7 @@ class Connection {
   std::optional<Failure> failure_;
 };
 
-struct Tally {
-  std::atomic<std::uint64_t>& counter;
-  std::uint64_t& total;
-
-  void add(std::size_t bytes) {
-    total += bytes;
-    counter.fetch_add(bytes, kRelaxed);
-  }
-};
+using detail::Tally;
 
 asio::awaitable<void> plainToTls(Connection& connection, std::span<std::byte> buffer, Tally tally) {
   tcp::socket& plain = connection.plain();
@@ -213,19 +204,7 @@ asio::awaitable<proxy::RelayResult> relayTls(tcp::socket plain, TlsSession tls,
       connection->fail(Side::kRelay, std::make_error_code(std::errc::not_enough_memory));
     }
   }
-  if (connection && connection->failure()) {
-    const auto& failure = *connection->failure();
-    result.end = failure.end;
-    result.side = failure.side;
-    result.error = failure.error;
-  } else if (connection) {
-    connection->close();
-  } else {
-    result.end = RelayEnd::kError;
-    result.error = std::make_error_code(std::errc::not_enough_memory);
-  }
-  result.duration = std::chrono::steady_clock::now() - started;
-  proxy::countRelayEnd(counters, result.end);
+  detail::finishRelay(result, connection ? &*connection : nullptr, started, counters);
   co_return result;
 }
 

@@ -15,6 +15,7 @@
 #include "mesh_fixture.h"
 #include "mesh_path.h"
 #include "pattern.h"
+#include "session_io.h"
 
 namespace ztls::tls::test {
 namespace {
@@ -166,23 +167,6 @@ TEST_F(KernelTls, OneGibibyteEachWayIsByteExact) {
   EXPECT_EQ(clientReceived.bytes, kBytes) << "error " << clientReceived.error;
   EXPECT_FALSE(serverReceived.mismatch.has_value());
   EXPECT_FALSE(clientReceived.mismatch.has_value());
-}
-
-void waitReadable(int fd) {
-  pollfd entry{fd, POLLIN, 0};
-  if (::poll(&entry, 1, 10000) != 1) throw std::runtime_error("nothing to read within 10 s");
-}
-
-std::string sslReadSome(TlsSession& session) {
-  char buffer[256];
-  for (;;) {
-    const int got = SSL_read(session.nativeHandle(), buffer, sizeof(buffer));
-    if (got > 0) return std::string(buffer, static_cast<std::size_t>(got));
-    if (SSL_get_error(session.nativeHandle(), got) != SSL_ERROR_WANT_READ) {
-      throw std::runtime_error("SSL_read failed");
-    }
-    waitReadable(session.socket().native_handle());
-  }
 }
 
 std::string kernelReadSome(KernelTlsSocket& socket) {

@@ -14,6 +14,7 @@
 #include "hex.h"
 #include "mesh_fixture.h"
 #include "record_opener.h"
+#include "session_io.h"
 
 namespace ztls::tls::test {
 namespace {
@@ -96,11 +97,6 @@ TrafficKeys keysFrom(const Secrets& secrets, const char* label, MeshCipher ciphe
   return std::move(*keys);
 }
 
-void waitReadable(int fd) {
-  pollfd entry{fd, POLLIN, 0};
-  if (::poll(&entry, 1, 10000) != 1) throw std::runtime_error("nothing to read within 10 s");
-}
-
 // Raw bytes off a session's socket until `count` whole records arrived.
 std::vector<std::vector<std::uint8_t>> readRecords(TlsSession& session, std::size_t count) {
   std::vector<std::uint8_t> stream;
@@ -119,18 +115,6 @@ std::vector<std::vector<std::uint8_t>> readRecords(TlsSession& session, std::siz
 void writeRecord(TlsSession& session, const std::string& text) {
   ASSERT_EQ(SSL_write(session.nativeHandle(), text.data(), static_cast<int>(text.size())),
             static_cast<int>(text.size()));
-}
-
-std::string readApplicationData(TlsSession& session) {
-  char buffer[256];
-  for (;;) {
-    const int got = SSL_read(session.nativeHandle(), buffer, sizeof(buffer));
-    if (got > 0) return std::string(buffer, static_cast<std::size_t>(got));
-    if (SSL_get_error(session.nativeHandle(), got) != SSL_ERROR_WANT_READ) {
-      throw std::runtime_error("SSL_read failed");
-    }
-    waitReadable(session.socket().native_handle());
-  }
 }
 
 class TrackedSessions : public MeshTest, public ::testing::WithParamInterface<MeshCipher> {
@@ -179,8 +163,8 @@ TEST_P(TrackedSessions, StartAtZeroAndFollowOpensslInBothDirections) {
   // next record the server writes must open at exactly that sequence.
   writeRecord(*server.session, "first");
   writeRecord(*server.session, "second");
-  EXPECT_EQ(readApplicationData(*client.session), "first");
-  EXPECT_EQ(readApplicationData(*client.session), "second");
+  EXPECT_EQ(sslReadSome(*client.session), "first");
+  EXPECT_EQ(sslReadSome(*client.session), "second");
   const auto received = client.session->nextRecordSequence(kReceived);
   ASSERT_EQ(received, 2u);
   writeRecord(*server.session, "third");
