@@ -18,20 +18,21 @@ namespace {
 const std::vector<std::string> kNamespaces{"foo", "bar", "legacy"};
 const std::vector<std::string> kNodes{"node1", "node2"};
 
-std::uint64_t verdictTotal(const Lab& lab, const std::string& reason) {
+// A counter of `ztlsctl status -o json` (status[section][field]) summed over both nodes.
+std::uint64_t statusTotal(const Lab& lab, const std::string& section, const std::string& field) {
   std::uint64_t total = 0;
   for (const auto& node : kNodes) {
-    total += lab.agentStatus(node)["kernelVerdicts"].value(reason, std::uint64_t{0});
+    total += lab.agentStatus(node)[section].value(field, std::uint64_t{0});
   }
   return total;
 }
 
+std::uint64_t verdictTotal(const Lab& lab, const std::string& reason) {
+  return statusTotal(lab, "kernelVerdicts", reason);
+}
+
 std::uint64_t relayedConnections(const Lab& lab) {
-  std::uint64_t total = 0;
-  for (const auto& node : kNodes) {
-    total += lab.agentStatus(node)["connections"].value("opened", std::uint64_t{0});
-  }
-  return total;
+  return statusTotal(lab, "connections", "opened");
 }
 
 struct Witness {
@@ -343,11 +344,7 @@ bool kernelTlsExpected() {
 }
 
 std::uint64_t kernelTlsHandoffs(const Lab& lab) {
-  std::uint64_t total = 0;
-  for (const auto& node : kNodes) {
-    total += lab.agentStatus(node)["kernelTls"].value("handoffs", std::uint64_t{0});
-  }
-  return total;
+  return statusTotal(lab, "kernelTls", "handoffs");
 }
 
 TEST_F(WalkthroughLab, MeshSessionsMoveToKernelTlsWhereTheKernelHasIt) {
