@@ -13,7 +13,7 @@
 #include "capture_state.h"
 #include "errors.h"
 #include "pinned_link.h"
-#include "unique_fd.h"
+#include "ztls/unique_fd.h"
 
 namespace ztls::bpf {
 namespace {
@@ -32,7 +32,7 @@ std::string loadHint(int error) {
 
 // libbpf would refuse it too, but only says "parameter mismatch" on stderr.
 void checkPinnedShape(const bpf_map* map, const std::filesystem::path& pin) {
-  const detail::UniqueFd pinned(bpf_obj_get(pin.c_str()));
+  const UniqueFd pinned(bpf_obj_get(pin.c_str()));
   if (!pinned) {
     if (errno == ENOENT) return;
     throwErrno(errno, "opening pinned BPF map " + pin.string());

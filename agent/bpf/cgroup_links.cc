@@ -9,7 +9,7 @@
 #include "capture_state.h"
 #include "errors.h"
 #include "pinned_link.h"
-#include "unique_fd.h"
+#include "ztls/unique_fd.h"
 
 namespace ztls::bpf {
 namespace {
@@ -33,7 +33,7 @@ std::uint64_t cgroupIdOf(int cgroupFd, const std::filesystem::path& dir) {
 }  // namespace
 
 void Capture::attachCgroup(const std::filesystem::path& cgroupDir) {
-  detail::UniqueFd cgroup(::open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd cgroup(::open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!cgroup) throwErrno(errno, "opening cgroup " + cgroupDir.string());
   const std::uint64_t cgroupId = cgroupIdOf(cgroup.get(), cgroupDir);
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <system_error>
 
-#include "unique_fd.h"
+#include "ztls/unique_fd.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71  // Linux 5.14; older libc headers lack it

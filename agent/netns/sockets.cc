@@ -7,7 +7,7 @@
 #include <string>
 #include <system_error>
 
-#include "unique_fd.h"
+#include "ztls/unique_fd.h"
 
 namespace ztls::netns {
 

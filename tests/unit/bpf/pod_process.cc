@@ -51,8 +51,8 @@ PodProcess::PodProcess(const std::filesystem::path& cgroup, int netnsFd,
   }
   ::close(results[1]);
   ::close(release[0]);
-  results_ = detail::UniqueFd(results[0]);
-  release_ = detail::UniqueFd(release[1]);
+  results_ = UniqueFd(results[0]);
+  release_ = UniqueFd(release[1]);
 }
 
 PodProcess::~PodProcess() {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <functional>
 
-#include "bpf/unique_fd.h"
+#include "ztls/unique_fd.h"
 
 namespace ztls::bpf::test {
 
@@ -26,8 +26,8 @@ class PodProcess {
 
  private:
   pid_t pid_ = -1;
-  detail::UniqueFd results_;  // child -> parent
-  detail::UniqueFd release_;  // parent -> child; closing it lets the child exit
+  UniqueFd results_;  // child -> parent
+  UniqueFd release_;  // parent -> child; closing it lets the child exit
 };
 
 }  // namespace ztls::bpf::test

@@ -8,11 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "bpf/unique_fd.h"
+#include "ztls/unique_fd.h"
 
 namespace ztls::bpf::test {
-
-using detail::UniqueFd;
 
 // "ztls-t-<pid>-<what>"
 std::string scratchName(std::string_view what);

@@ -6,11 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "bpf/unique_fd.h"
+#include "ztls/unique_fd.h"
 
 namespace ztls::bpf::test {
-
-using detail::UniqueFd;
 
 // "10.1.2.3" or "fd00::1"; throws on anything else.
 sockaddr_storage socketAddress(const std::string& ip, std::uint16_t port);
