@@ -33,6 +33,15 @@ nlohmann::json common(const ConnectionRecord& record) {
            record.security.empty() ? nlohmann::json(nullptr) : nlohmann::json(record.security)}};
 }
 
+// A kernel TLS relay paused for the next agent ends here but not on the wire.
+bool handedOver(const ConnectionRecord& record) {
+  return record.pause && record.pause->state() == tls::KernelRelayPause::State::kPaused;
+}
+
+std::string_view endOf(const ConnectionRecord& record, const proxy::RelayResult& result) {
+  return handedOver(record) ? "handed_over" : proxy::toString(result.end);
+}
+
 }  // namespace
 
 std::optional<AccessLogFormat> parseAccessLogFormat(std::string_view name) {
@@ -62,12 +71,12 @@ std::string AccessLog::rejectedJson(const ConnectionRecord& record, std::string_
 std::string AccessLog::closedJson(const ConnectionRecord& record,
                                   const proxy::RelayResult& result) {
   nlohmann::json line = common(record);
-  line["event"] = "closed";
+  line["event"] = handedOver(record) ? "handed_over" : "closed";
   line["decision"] = record.decision;
   line["reason"] = record.reason;
   line["bytesSent"] = result.bytesDownstreamToUpstream;
   line["bytesReceived"] = result.bytesUpstreamToDownstream;
-  line["end"] = proxy::toString(result.end);
+  line["end"] = endOf(record, result);
   line["durationMs"] =
       std::chrono::duration_cast<std::chrono::milliseconds>(result.duration).count();
   return line.dump();
@@ -96,7 +105,7 @@ void AccessLog::closed(const ConnectionRecord& record, const proxy::RelayResult&
       record.direction, record.source.address, record.source.workload, record.source.identity,
       record.destination.address, record.destination.workload, record.destination.identity,
       record.security, result.bytesDownstreamToUpstream, result.bytesUpstreamToDownstream,
-      proxy::toString(result.end),
+      endOf(record, result),
       std::chrono::duration_cast<std::chrono::milliseconds>(result.duration).count());
 }
 

@@ -69,8 +69,10 @@ std::size_t ConnectionTable::enforce(const policy::Snapshot& snapshot) {
   {
     std::lock_guard lock(mutex_);
     for (const auto& record : live_) {
-      if (!record->revalidate || record->killFd < 0) continue;
-      if (auto reason = record->revalidate(snapshot)) doomed.emplace_back(record, *reason);
+      if (!record->admission || record->killFd < 0) continue;
+      if (auto reason = record->admission->recheck(snapshot)) {
+        doomed.emplace_back(record, *reason);
+      }
     }
   }
   for (const auto& [record, reason] : doomed) {
@@ -103,6 +105,11 @@ void ConnectionTable::close(const std::shared_ptr<ConnectionRecord>& record) {
       record->counters.snapshot());
   addTo(closedTraffic_, *record, true);
   live_.erase(found);
+}
+
+std::vector<std::shared_ptr<ConnectionRecord>> ConnectionTable::liveRecords() const {
+  std::lock_guard lock(mutex_);
+  return {live_.begin(), live_.end()};
 }
 
 std::vector<api::ConnectionInfo> ConnectionTable::list() const {

@@ -13,10 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "daemon/inbound_admission.h"
 #include "ztls/api/types.h"
 #include "ztls/metrics/traffic_labels.h"
 #include "ztls/policy/snapshot.h"
 #include "ztls/proxy/counters.h"
+#include "ztls/tls/kernel_tls.h"
 
 namespace ztls::daemon {
 
@@ -34,9 +36,12 @@ struct ConnectionRecord {
   // Istio's metric labels, decided once by ConnectionTable::open() so that a connection
   // stays in one series for its whole life.
   metrics::TrafficLabels labels;
-  // Asked again on every new config: a reason means the connection must go now
-  // (Istio's node proxy closes connections that a new policy would refuse).
-  std::function<std::optional<std::string>(const policy::Snapshot&)> revalidate;
+  // Inbound only: asked again on every new config.
+  std::optional<InboundAdmission> admission;
+  // Inbound mutual TLS only: the X-Forwarded-Client-Cert value its requests get.
+  std::string xfcc;
+  // Kernel TLS relays only: how the hand-over to the next agent stops this relay.
+  std::shared_ptr<tls::KernelRelayPause> pause;
   // A duplicate of the client-side socket, so the table can end a relay it does not own.
   int killFd = -1;
   ~ConnectionRecord();
@@ -59,6 +64,7 @@ class ConnectionTable {
   void close(const std::shared_ptr<ConnectionRecord>& record);
 
   std::vector<api::ConnectionInfo> list() const;
+  std::vector<std::shared_ptr<ConnectionRecord>> liveRecords() const;
   // Closes (with a reset) every live connection the snapshot no longer allows; returns
   // how many.
   std::size_t enforce(const policy::Snapshot& snapshot);

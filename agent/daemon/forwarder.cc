@@ -185,26 +185,15 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
     co_return;
   }
   record->killFd = ::dup(session ? session->socket().native_handle() : downstream.native_handle());
-  record->revalidate = [ns = pod->namespace_, name = pod->name, port = destination.port(),
-                        mutualTls = session.has_value(),
-                        attributes](const policy::Snapshot& now) -> std::optional<std::string> {
-    const policy::Workload* current = now.findWorkload(ns, name);
-    if (current == nullptr) return "the destination pod is no longer in the config";
-    const policy::ModeDecision newMode = policy::effectivePeerAuthn(now, *current).forPort(port);
-    if (!mutualTls && newMode.mode == config::MtlsMode::kStrict) {
-      return "port " + std::to_string(port) + " is now STRICT (" + newMode.reason + ")";
-    }
-    const auto newVerdict =
-        policy::authorize(policy::authorizationPoliciesFor(now, *current), attributes);
-    if (!newVerdict.allowed) return "AuthorizationPolicy: " + newVerdict.reason;
-    return std::nullopt;
-  };
+  record->admission = InboundAdmission{pod->namespace_, pod->name, destination.port(),
+                                       session.has_value(), attributes};
   std::unique_ptr<tls::PlaintextRewriter> xfcc;
   MeshRelayPlan plan;
   if (session) {
-    xfcc = makeXfccRewriter(
-        xfccValue(session->localId(), session->peerCertificateSha256(), session->peerId()),
-        record->source.address + " -> " + record->destination.address);
+    record->xfcc =
+        xfccValue(session->localId(), session->peerCertificateSha256(), session->peerId());
+    xfcc = makeXfccRewriter(record->xfcc,
+                            record->source.address + " -> " + record->destination.address);
     plan = handOff(std::move(*session), *record);
   } else {
     record->relay = "plain";
@@ -217,8 +206,7 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
   } else {
     result = co_await proxy::relay(std::move(downstream), std::move(app), record->counters);
   }
-  counters_.connections.close(record);
-  accessLog_.closed(*record, result);
+  finish(record, result);
 }
 
 asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
@@ -299,8 +287,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
     counters_.connections.open(record);
     const auto result =
         co_await proxy::relay(std::move(downstream), std::move(upstream), record->counters);
-    counters_.connections.close(record);
-    accessLog_.closed(*record, result);
+    finish(record, result);
     co_return;
   }
 
@@ -339,8 +326,7 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
   std::unique_ptr<tls::PlaintextRewriter> noRewriter;
   const auto result =
       co_await relayMesh(std::move(downstream), std::move(plan), *record, std::move(noRewriter));
-  counters_.connections.close(record);
-  accessLog_.closed(*record, result);
+  finish(record, result);
 }
 
 Forwarder::MeshRelayPlan Forwarder::handOff(tls::TlsSession session, ConnectionRecord& record) {
@@ -354,6 +340,7 @@ Forwarder::MeshRelayPlan Forwarder::handOff(tls::TlsSession session, ConnectionR
   if (handoff.kernel) {
     counters_.kernelTlsHandoffs.fetch_add(1, std::memory_order_relaxed);
     record.relay = "kernel-tls/splice";
+    record.pause = std::make_shared<tls::KernelRelayPause>();
     plan.kernel = std::move(handoff.kernel);
     return plan;
   }
@@ -374,7 +361,8 @@ asio::awaitable<proxy::RelayResult> Forwarder::relayMesh(
     asio::ip::tcp::socket plain, MeshRelayPlan plan, ConnectionRecord& record,
     std::unique_ptr<tls::PlaintextRewriter> rewriter) {
   if (plan.kernel) {
-    const tls::KernelRelayOptions options;
+    tls::KernelRelayOptions options;
+    options.pause = record.pause;
     co_return co_await tls::relayKernelTls(std::move(plain), std::move(*plan.kernel),
                                            record.counters, options, std::move(rewriter));
   }
@@ -390,6 +378,33 @@ asio::awaitable<proxy::RelayResult> Forwarder::relayMesh(
   broken.side = proxy::Side::kRelay;
   broken.error = plan.broken;
   co_return broken;
+}
+
+asio::awaitable<void> Forwarder::resume(std::shared_ptr<ConnectionRecord> record,
+                                        tls::PausedKernelRelay relay) {
+  // The record's counters already hold what the previous agent moved.
+  const std::uint64_t upstreamBefore = record->counters.bytesDownstreamToUpstream;
+  const std::uint64_t downstreamBefore = record->counters.bytesUpstreamToDownstream;
+  tls::KernelRelayOptions options;
+  options.pause = record->pause;
+  std::unique_ptr<tls::PlaintextRewriter> xfcc;
+  if (!record->xfcc.empty()) {
+    xfcc = makeXfccRewriter(record->xfcc,
+                            record->source.address + " -> " + record->destination.address, true);
+  }
+  const auto executor = co_await asio::this_coro::executor;
+  proxy::RelayResult result = co_await tls::resumeKernelTls(
+      executor, std::move(relay), record->counters, options, std::move(xfcc));
+  result.bytesDownstreamToUpstream += upstreamBefore;
+  result.bytesUpstreamToDownstream += downstreamBefore;
+  result.duration = std::chrono::steady_clock::now() - record->started;
+  finish(record, result);
+}
+
+void Forwarder::finish(const std::shared_ptr<ConnectionRecord>& record,
+                       const proxy::RelayResult& result) {
+  counters_.connections.close(record);
+  accessLog_.closed(*record, result);
 }
 
 std::optional<asio::ip::tcp::endpoint> Forwarder::resolve(const policy::Snapshot& snapshot,

@@ -65,6 +65,10 @@ class Forwarder {
                                 asio::ip::tcp::socket downstream);
   asio::awaitable<void> outbound(std::shared_ptr<const PodContext> pod,
                                  asio::ip::tcp::socket downstream);
+  // Carries on a kernel TLS connection the previous agent handed over (see handover.h).
+  // The record is listed already.
+  asio::awaitable<void> resume(std::shared_ptr<ConnectionRecord> record,
+                               tls::PausedKernelRelay relay);
 
  private:
   // Where a mesh session's records will be protected: the kernel, or OpenSSL.
@@ -79,6 +83,9 @@ class Forwarder {
   asio::awaitable<proxy::RelayResult> relayMesh(asio::ip::tcp::socket plain, MeshRelayPlan plan,
                                                 ConnectionRecord& record,
                                                 std::unique_ptr<tls::PlaintextRewriter> rewriter);
+
+  // Unlists the record and writes its access log line.
+  void finish(const std::shared_ptr<ConnectionRecord>& record, const proxy::RelayResult& result);
 
   // A cluster IP:port becomes one endpoint's pod IP:targetPort; anything else as is.
   // One snapshot decides a whole connection: the caller passes the one it decides with.

@@ -5,8 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <thread>
 
+#include "daemon/handover.h"
 #include "daemon/node_agent.h"
 #include "ztls/api/server.h"
 #include "ztls/metrics/http_endpoints.h"
@@ -59,6 +61,12 @@ int main(int argc, char** argv) {
                  "off: keep them in userspace")
       ->check(CLI::IsMember({"auto", "off"}))
       ->capture_default_str();
+  int drainSeconds = 30;
+  app.add_option("--drain-seconds", drainSeconds,
+                 "After handing over to a new agent, how long the connections this agent could "
+                 "not hand over (userspace TLS, plaintext) may run on before it exits")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--trust-domain", options.mesh.trustDomain, "SPIFFE trust domain")
       ->capture_default_str();
   app.add_option("--root-namespace", options.mesh.rootNamespace, "Istio root namespace")
@@ -82,7 +90,22 @@ int main(int argc, char** argv) {
     asio::io_context io;
     auto work = asio::make_work_guard(io);
     ztls::daemon::NodeAgent agent(options, io.get_executor());
+    // Before anything is bound: a running agent lets go of its listeners and ports, and
+    // hands over its kernel TLS connections.
+    const auto handoverPath = options.stateDir / ztls::daemon::kHandoverSocketName;
+    ztls::daemon::Takeover takeover =
+        ztls::daemon::takeOverFrom(handoverPath, std::chrono::seconds(30));
+    for (const auto& problem : takeover.problems) {
+      spdlog::error("hand-over: connection refused and lost: {}", problem);
+    }
+    if (takeover.found) {
+      spdlog::info(
+          "took over from the agent with pid {}: {} kernel TLS connections handed over, {} "
+          "left to end there",
+          takeover.previousPid, takeover.connections.size(), takeover.draining);
+    }
     agent.start();
+    agent.adopt(std::move(takeover.connections));
     // Before the API socket, which is what tells the lab the agent is up: a port that
     // cannot be bound is a failed start, with the reason in the log.
     std::unique_ptr<ztls::metrics::MetricsEndpoint> metricsEndpoint;
@@ -96,7 +119,8 @@ int main(int argc, char** argv) {
       readinessEndpoint = std::make_unique<ztls::metrics::ReadinessEndpoint>(
           readinessAddress, [&agent] { return agent.readiness(); });
     }
-    ztls::api::AgentServer server(options.socketPath.string(), agent);
+    ztls::daemon::HandoverListener handover(handoverPath);
+    auto server = std::make_unique<ztls::api::AgentServer>(options.socketPath.string(), agent);
     spdlog::info("ztls-agent on {} ready: api {}, config {}, pins {}, metrics {}, readiness {}",
                  options.nodeName, options.socketPath.string(), options.configDir.string(),
                  options.pinDir.string(), metricsEndpoint ? metricsAddress : "off",
@@ -114,18 +138,55 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
     });
+    std::optional<ztls::UniqueFd> successor;
+    std::atomic<bool> successorArrived{false};
+    std::thread handoverWaiter([&] {
+      successor = handover.waitForTakeover();
+      successorArrived = successor.has_value();
+    });
     int signal = 0;
-    sigwait(&stopSignals, &signal);
-    spdlog::info(
-        "signal {}: stopping; enrolled pods stay captured and refuse connections until "
-        "an agent is back",
-        signal);
+    const timespec poll{0, 100'000'000};
+    while (!successorArrived) {
+      signal = sigtimedwait(&stopSignals, nullptr, &poll);
+      if (signal > 0) break;
+    }
+    if (signal > 0) {
+      spdlog::info(
+          "signal {}: stopping; enrolled pods stay captured and refuse connections until "
+          "an agent is back",
+          signal);
+    } else {
+      spdlog::info("handing over to the next agent");
+    }
+    handover.stop();
+    handoverWaiter.join();
     stopping = true;
     ticker.join();
     readinessEndpoint.reset();  // probes fail from here on (connection refused)
     metricsEndpoint.reset();
-    server.shutdown();
+    server.reset();
     agent.shutdown();
+    if (successor) {
+      auto paused = agent.pauseKernelRelays(std::chrono::seconds(2));
+      const std::uint64_t draining = agent.liveConnections();
+      try {
+        ztls::daemon::sendHandover(successor->get(), paused, draining);
+        spdlog::info("handed over {} kernel TLS connections; {} more end here (at most {} s)",
+                     paused.size(), draining, drainSeconds);
+      } catch (const std::exception& error) {
+        spdlog::error("hand-over failed, {} kernel TLS connections lost: {}", paused.size(),
+                      error.what());
+      }
+      paused.clear();  // this process's copies of the descriptors
+      successor.reset();
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(drainSeconds);
+      while (agent.liveConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (const auto left = agent.liveConnections(); left > 0) {
+        spdlog::warn("drain time over: {} connections end now", left);
+      }
+    }
     work.reset();
     io.stop();
     dataPath.join();

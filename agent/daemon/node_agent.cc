@@ -6,7 +6,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <future>
 #include <set>
 
 #include "ztls/api/error.h"
@@ -146,6 +148,67 @@ void NodeAgent::shutdown() {
     pod->outbound6.reset();
   }
   captured_.clear();
+}
+
+std::vector<HandedOverConnection> NodeAgent::pauseKernelRelays(std::chrono::milliseconds limit) {
+  // On the data path's thread: relays are only ever touched there.
+  auto pause = [this, limit]() -> asio::awaitable<std::vector<HandedOverConnection>> {
+    std::vector<std::shared_ptr<ConnectionRecord>> pausing;
+    for (auto& record : counters_.connections.liveRecords()) {
+      if (record->pause && record->pause->request()) pausing.push_back(std::move(record));
+    }
+    const auto settled = [&pausing] {
+      return std::all_of(pausing.begin(), pausing.end(), [](const auto& record) {
+        const auto state = record->pause->state();
+        return state == tls::KernelRelayPause::State::kPaused ||
+               state == tls::KernelRelayPause::State::kEnded;
+      });
+    };
+    asio::steady_timer timer(executor_);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!settled() && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(1));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    std::vector<HandedOverConnection> paused;
+    for (const auto& record : pausing) {
+      if (record->pause->state() != tls::KernelRelayPause::State::kPaused) continue;
+      paused.push_back({record, std::move(*record->pause->paused())});
+    }
+    co_return paused;
+  };
+  std::promise<std::vector<HandedOverConnection>> promise;
+  auto future = promise.get_future();
+  asio::co_spawn(executor_, pause(),
+                 [&promise](std::exception_ptr error, std::vector<HandedOverConnection> paused) {
+                   if (error) {
+                     promise.set_exception(error);
+                   } else {
+                     promise.set_value(std::move(paused));
+                   }
+                 });
+  return future.get();
+}
+
+void NodeAgent::adopt(std::vector<HandedOverConnection> connections) {
+  for (auto& connection : connections) {
+    auto& record = connection.record;
+    record->reason += "; handed over by the previous agent";
+    record->pause = std::make_shared<tls::KernelRelayPause>();
+    // As for connections accepted here: a new policy can still end it.
+    if (record->direction == "inbound") record->killFd = ::dup(connection.relay.tls.get());
+    counters_.connections.open(record);
+    spdlog::info("{} {} -> {}: resumed ({} bytes up, {} bytes down so far)", record->direction,
+                 record->source.address, record->destination.address,
+                 record->counters.bytesDownstreamToUpstream.load(),
+                 record->counters.bytesUpstreamToDownstream.load());
+    asio::co_spawn(executor_, forwarder_.resume(record, std::move(connection.relay)),
+                   asio::detached);
+  }
+}
+
+std::uint64_t NodeAgent::liveConnections() const {
+  return counters_.connections.liveRecords().size();
 }
 
 NodeAgent::Decision NodeAgent::decide(const policy::Snapshot& snapshot,

@@ -15,6 +15,7 @@
 
 #include "daemon/config_source.h"
 #include "daemon/forwarder.h"
+#include "daemon/handover.h"
 #include "daemon/pod_registry.h"
 #include "ztls/api/backend.h"
 #include "ztls/bpf/capture.h"
@@ -53,6 +54,14 @@ class NodeAgent : public api::AgentBackend {
   // Closes every listener (so the kernel refuses new connections: fail-closed) but
   // keeps enrollment pinned, ready for the next agent.
   void shutdown();
+
+  // The hand-over to a successor (handover.h), after shutdown(): pauses every kernel TLS
+  // relay that can stop cleanly now, waiting at most `limit`, and returns them.
+  std::vector<HandedOverConnection> pauseKernelRelays(std::chrono::milliseconds limit);
+  // Lists and resumes the connections a previous agent handed over. After start().
+  void adopt(std::vector<HandedOverConnection> connections);
+  // Connections relayed here now.
+  std::uint64_t liveConnections() const;
 
   api::AddPodResult addPod(const api::AddPodRequest& request) override;
   bool removePod(const api::RemovePodRequest& request) override;

@@ -9,8 +9,12 @@ namespace {
 
 class XfccPlaintextRewriter final : public tls::PlaintextRewriter {
  public:
-  XfccPlaintextRewriter(const std::string& value, std::string connection)
-      : rewriter_(value), connection_(std::move(connection)) {}
+  XfccPlaintextRewriter(const std::string& value, std::string connection, bool continuing)
+      : rewriter_(value), connection_(std::move(connection)) {
+    if (continuing) rewriter_.continueHttp1Stream();
+  }
+
+  bool atBoundary() const noexcept override { return rewriter_.atRequestBoundary(); }
 
   Verdict rewrite(std::span<const std::byte> input, std::string& output) override {
     const std::string_view bytes(reinterpret_cast<const char*>(input.data()), input.size());
@@ -46,8 +50,8 @@ std::string xfccValue(std::string_view serverId, std::string_view clientCertific
 }
 
 std::unique_ptr<tls::PlaintextRewriter> makeXfccRewriter(const std::string& value,
-                                                         std::string connection) {
-  return std::make_unique<XfccPlaintextRewriter>(value, std::move(connection));
+                                                         std::string connection, bool continuing) {
+  return std::make_unique<XfccPlaintextRewriter>(value, std::move(connection), continuing);
 }
 
 }  // namespace ztls::daemon

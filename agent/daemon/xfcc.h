@@ -18,8 +18,10 @@ std::string xfccValue(std::string_view serverId, std::string_view clientCertific
                       std::string_view clientId);
 
 // `connection` names the connection in the log line written when a stream has to be
-// reset (malformed HTTP/1 after mutual TLS).
+// reset (malformed HTTP/1 after mutual TLS). `continuing`: the stream's earlier requests
+// went through another rewriter, which stopped at a request boundary (a hand-over).
 std::unique_ptr<tls::PlaintextRewriter> makeXfccRewriter(const std::string& value,
-                                                         std::string connection);
+                                                         std::string connection,
+                                                         bool continuing = false);
 
 }  // namespace ztls::daemon

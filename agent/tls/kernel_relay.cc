@@ -2,6 +2,7 @@
 // plaintext between the two sockets, with splice() through a pipe (no copy to userspace)
 // or, where it must see the bytes (a rewriter) or has no pipe, through a buffer.
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,9 +52,24 @@ class KernelConnection {
   tcp::socket& plain() { return plain_; }
   tcp::socket& tls() { return tls_.socket(); }
   Role role() const { return tls_.role(); }
+  MeshCipher cipher() const { return tls_.cipher(); }
   Side tlsSide() const { return tlsSide_; }
   Side plainSide() const { return plainSide_; }
   const std::optional<Failure>& failure() const { return failure_; }
+  bool pausing() const { return pausing_; }
+
+  // Every wait ends now; each direction stops at its next pausable point.
+  void pause() {
+    pausing_ = true;
+    std::error_code ignored;
+    plain_.cancel(ignored);
+    tls_.socket().cancel(ignored);
+  }
+
+  // For a paused relay: the descriptors leave with their connection still open.
+  std::pair<UniqueFd, UniqueFd> release() {
+    return {UniqueFd(plain_.release()), UniqueFd(tls_.socket().release())};
+  }
 
   // Resets both peers; closing also ends the other direction's waits.
   void fail(Side side, const std::error_code& error) {
@@ -76,6 +92,7 @@ class KernelConnection {
   Side tlsSide_;
   Side plainSide_;
   std::optional<Failure> failure_;
+  bool pausing_ = false;
 };
 
 // One direction's pipe for splice(): what went in and has not come out yet is `pending`.
@@ -87,6 +104,15 @@ class Pipe {
     // Best effort: a pipe as large as the relay's buffer, so one splice moves a full chunk.
     ::fcntl(ends[1], F_SETPIPE_SZ, static_cast<int>(capacity));
     return Pipe(ends[0], ends[1]);
+  }
+  // A pipe another relay filled: what it holds is still to be written out.
+  static Pipe adopt(UniqueFd readEnd, UniqueFd writeEnd) {
+    Pipe pipe(readEnd.release(), writeEnd.release());
+    int queued = 0;
+    if (::ioctl(pipe.readEnd_, FIONREAD, &queued) == 0 && queued > 0) {
+      pipe.pending = static_cast<std::size_t>(queued);
+    }
+    return pipe;
   }
   Pipe(Pipe&& other) noexcept
       : readEnd_(std::exchange(other.readEnd_, -1)),
@@ -106,6 +132,9 @@ class Pipe {
   }
   int readEnd() const { return readEnd_; }
   int writeEnd() const { return writeEnd_; }
+  std::pair<UniqueFd, UniqueFd> release() {
+    return {UniqueFd(std::exchange(readEnd_, -1)), UniqueFd(std::exchange(writeEnd_, -1))};
+  }
 
  private:
   Pipe(int readEnd, int writeEnd) : readEnd_(readEnd), writeEnd_(writeEnd) {}
@@ -117,6 +146,19 @@ class Pipe {
 };
 
 using detail::Tally;
+
+// What a pause request needs to know of a direction while its coroutine is suspended.
+// Userspace holds none of its bytes unless a write is in flight or the rewriter is in the
+// middle of a message.
+struct DirectionStatus {
+  bool ended = false;    // finish() passed the end on
+  bool writing = false;  // an asynchronous write is in flight
+  const PlaintextRewriter* rewriter = nullptr;
+
+  bool pausable() const {
+    return ended || (!writing && (rewriter == nullptr || rewriter->atBoundary()));
+  }
+};
 
 // One direction: bytes come from `from` and go to `to`.
 struct Direction {
@@ -130,6 +172,7 @@ struct Direction {
   Pipe* pipe;         // null: copy through buffer()
   PlaintextRewriter* rewriter;
   Tally tally;
+  DirectionStatus& status;
   // Allocated on first use: a spliced direction may never need it (only for records that
   // are not application data), which keeps idle kernel TLS connections small.
   std::unique_ptr<std::byte[]> storage;
@@ -140,16 +183,24 @@ struct Direction {
   }
 };
 
-// Waits until `socket` is ready; false when the relay failed meanwhile (or the wait did).
+// Waits until `socket` is ready; false when the relay failed meanwhile (or the wait did),
+// or, at a pausable wait, when the relay is pausing. A wait that is not pausable (in the
+// middle of passing an end on) outlasts the pause's cancellation.
 asio::awaitable<bool> ready(Direction& d, tcp::socket& socket, tcp::socket::wait_type wait,
-                            Side side) {
-  auto [error] = co_await socket.async_wait(wait, kAsTuple);
-  if (d.connection.failure()) co_return false;
-  if (error) {
-    d.connection.fail(side, error);
-    co_return false;
+                            Side side, bool pausable = true) {
+  for (;;) {
+    auto [error] = co_await socket.async_wait(wait, kAsTuple);
+    if (d.connection.failure()) co_return false;
+    if (d.connection.pausing()) {
+      if (pausable) co_return false;
+      if (error == asio::error::operation_aborted) continue;
+    }
+    if (error) {
+      d.connection.fail(side, error);
+      co_return false;
+    }
+    co_return true;
   }
-  co_return true;
 }
 
 // The source ended its direction (close_notify, or TCP EOF): pass the end on. Towards TLS
@@ -163,12 +214,16 @@ asio::awaitable<void> finish(Direction& d) {
         d.connection.fail(d.toSide, error);
         co_return;
       }
-      if (!co_await ready(d, d.to, tcp::socket::wait_write, d.toSide)) co_return;
+      if (!co_await ready(d, d.to, tcp::socket::wait_write, d.toSide, false)) co_return;
     }
   }
   std::error_code error;
   d.to.shutdown(tcp::socket::shutdown_send, error);
-  if (error) d.connection.fail(d.toSide, error);
+  if (error) {
+    d.connection.fail(d.toSide, error);
+  } else {
+    d.status.ended = true;
+  }
 }
 
 // splice() the pipe's pending bytes out; false when the direction is over.
@@ -270,7 +325,9 @@ asio::awaitable<bool> writeOut(Direction& d, std::size_t bytes, std::string& rew
     if (verdict == PlaintextRewriter::Verdict::kPassThrough) d.rewriter = nullptr;
     out = asio::buffer(rewritten);
   }
+  d.status.writing = true;
   auto [error, sent] = co_await asio::async_write(d.to, out, kAsTuple);
+  d.status.writing = false;
   // Counted as the peer sent them: rewriting is this agent's business.
   d.tally.add(sent == out.size() ? bytes : std::min(sent, bytes));
   if (error) {
@@ -284,7 +341,8 @@ asio::awaitable<void> carry(Direction d) {
   std::string rewritten;
   try {
     for (;;) {
-      if (d.connection.failure()) co_return;
+      if (d.connection.failure() || d.connection.pausing()) co_return;
+      d.status.rewriter = d.rewriter;
       bool controlRecord = false;
       if (d.pipe != nullptr && d.rewriter == nullptr) {
         if (!co_await drainPipe(d)) co_return;
@@ -304,62 +362,109 @@ asio::awaitable<void> carry(Direction d) {
   }
 }
 
-}  // namespace
+// Where a relay starts: a fresh connection, or one another process paused.
+struct RelayStart {
+  std::optional<Pipe> toTls;
+  std::optional<Pipe> fromTls;
+  bool toTlsEnded = false;
+  bool fromTlsEnded = false;
+};
 
-asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsSocket tls,
-                                                   proxy::RelayCounters& counters,
-                                                   KernelRelayOptions options,
-                                                   std::unique_ptr<PlaintextRewriter> rewriter) {
+// Moves both directions until they end, fail or pause. With `pause`, a paused relay leaves
+// its descriptors there and is counted as closed here.
+asio::awaitable<void> runRelay(KernelConnection& connection, RelayStart start,
+                               proxy::RelayCounters& counters, proxy::RelayResult& result,
+                               std::size_t size, PlaintextRewriter* rewriter,
+                               KernelRelayPause* pause) {
+  std::error_code ignored;
+  connection.plain().set_option(tcp::no_delay(true), ignored);
+  connection.tls().set_option(tcp::no_delay(true), ignored);
+  // splice() on a TCP socket blocks unless the socket itself is non-blocking.
+  connection.plain().non_blocking(true, ignored);
+  connection.tls().non_blocking(true, ignored);
+  const bool plainIsDownstream = connection.plainSide() == Side::kDownstream;
+  Tally upstreamBound{counters.bytesDownstreamToUpstream, result.bytesDownstreamToUpstream};
+  Tally downstreamBound{counters.bytesUpstreamToDownstream, result.bytesUpstreamToDownstream};
+  DirectionStatus toTlsStatus{start.toTlsEnded, false, nullptr};
+  DirectionStatus fromTlsStatus{start.fromTlsEnded, false, rewriter};
+  Direction plainToTls{connection,
+                       connection.plain(),
+                       connection.plainSide(),
+                       connection.tls(),
+                       connection.tlsSide(),
+                       false,
+                       size,
+                       start.toTls ? &*start.toTls : nullptr,
+                       nullptr,
+                       plainIsDownstream ? upstreamBound : downstreamBound,
+                       toTlsStatus,
+                       {}};
+  Direction tlsToPlain{connection,
+                       connection.tls(),
+                       connection.tlsSide(),
+                       connection.plain(),
+                       connection.plainSide(),
+                       true,
+                       size,
+                       start.fromTls ? &*start.fromTls : nullptr,
+                       rewriter,
+                       plainIsDownstream ? downstreamBound : upstreamBound,
+                       fromTlsStatus,
+                       {}};
+  if (pause != nullptr) {
+    pause->running([&connection, &toTlsStatus, &fromTlsStatus] {
+      if (connection.failure() || connection.pausing()) return false;
+      if (toTlsStatus.ended && fromTlsStatus.ended) return false;  // about to close
+      if (!toTlsStatus.pausable() || !fromTlsStatus.pausable()) return false;
+      connection.pause();
+      return true;
+    });
+  }
+  if (!toTlsStatus.ended && !fromTlsStatus.ended) {
+    co_await (carry(std::move(plainToTls)) && carry(std::move(tlsToPlain)));
+  } else if (!toTlsStatus.ended) {
+    co_await carry(std::move(plainToTls));
+  } else if (!fromTlsStatus.ended) {
+    co_await carry(std::move(tlsToPlain));
+  }
+  if (pause == nullptr) co_return;
+  if (!connection.pausing() || connection.failure()) {
+    pause->ended(std::nullopt);
+    co_return;
+  }
+  PausedKernelRelay paused;
+  std::tie(paused.plain, paused.tls) = connection.release();
+  paused.role = connection.role();
+  paused.cipher = connection.cipher();
+  paused.toTls.ended = toTlsStatus.ended;
+  paused.fromTls.ended = fromTlsStatus.ended;
+  paused.fromTls.rewriting = !fromTlsStatus.ended && fromTlsStatus.rewriter != nullptr;
+  if (start.toTls) std::tie(paused.toTls.pipeRead, paused.toTls.pipeWrite) = start.toTls->release();
+  if (start.fromTls) {
+    std::tie(paused.fromTls.pipeRead, paused.fromTls.pipeWrite) = start.fromTls->release();
+  }
+  pause->ended(std::move(paused));
+}
+
+// Runs a relay on `connection` (null when it could not be built) and completes its result.
+asio::awaitable<proxy::RelayResult> relayOn(std::optional<KernelConnection>& connection,
+                                            RelayStart start, proxy::RelayCounters& counters,
+                                            const KernelRelayOptions& options,
+                                            PlaintextRewriter* rewriter) {
   const auto started = std::chrono::steady_clock::now();
   proxy::countRelayStart(counters);
   proxy::RelayResult result;
-  std::optional<KernelConnection> connection;
   try {
-    connection.emplace(std::move(plain), std::move(tls));
-    if (!connection->plain().is_open()) {
+    if (!connection) {
+      // Reported by finishRelay below.
+    } else if (!connection->plain().is_open()) {
       connection->fail(connection->plainSide(), asio::error::bad_descriptor);
     } else if (!connection->tls().is_open()) {
       connection->fail(connection->tlsSide(), asio::error::bad_descriptor);
     } else {
-      std::error_code ignored;
-      connection->plain().set_option(tcp::no_delay(true), ignored);
-      connection->tls().set_option(tcp::no_delay(true), ignored);
-      // splice() on a TCP socket blocks unless the socket itself is non-blocking.
-      connection->plain().non_blocking(true, ignored);
-      connection->tls().non_blocking(true, ignored);
       const std::size_t size = std::max<std::size_t>(options.relay.bufferSize, 1);
-      std::optional<Pipe> toTls;
-      std::optional<Pipe> fromTls;
-      if (options.mode == KernelRelayMode::kSplice) {
-        toTls = Pipe::open(size);
-        fromTls = Pipe::open(size);
-      }
-      const bool plainIsDownstream = connection->plainSide() == Side::kDownstream;
-      Tally upstreamBound{counters.bytesDownstreamToUpstream, result.bytesDownstreamToUpstream};
-      Tally downstreamBound{counters.bytesUpstreamToDownstream, result.bytesUpstreamToDownstream};
-      Direction plainToTls{*connection,
-                           connection->plain(),
-                           connection->plainSide(),
-                           connection->tls(),
-                           connection->tlsSide(),
-                           false,
-                           size,
-                           toTls ? &*toTls : nullptr,
-                           nullptr,
-                           plainIsDownstream ? upstreamBound : downstreamBound,
-                           {}};
-      Direction tlsToPlain{*connection,
-                           connection->tls(),
-                           connection->tlsSide(),
-                           connection->plain(),
-                           connection->plainSide(),
-                           true,
-                           size,
-                           fromTls ? &*fromTls : nullptr,
-                           rewriter.get(),
-                           plainIsDownstream ? downstreamBound : upstreamBound,
-                           {}};
-      co_await (carry(std::move(plainToTls)) && carry(std::move(tlsToPlain)));
+      co_await runRelay(*connection, std::move(start), counters, result, size, rewriter,
+                        options.pause.get());
     }
   } catch (const std::system_error& error) {
     if (connection) connection->fail(Side::kRelay, error.code());
@@ -368,8 +473,86 @@ asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsS
       connection->fail(Side::kRelay, std::make_error_code(std::errc::not_enough_memory));
     }
   }
+  if (options.pause && options.pause->state() == KernelRelayPause::State::kPaused) {
+    // The connection lives on elsewhere: nothing to close or reset here.
+    result.duration = std::chrono::steady_clock::now() - started;
+    proxy::countRelayEnd(counters, proxy::RelayEnd::kClosed);
+    co_return result;
+  }
+  if (options.pause && options.pause->state() != KernelRelayPause::State::kEnded) {
+    options.pause->ended(std::nullopt);
+  }
   detail::finishRelay(result, connection ? &*connection : nullptr, started, counters);
   co_return result;
+}
+
+tcp::socket adoptSocket(const asio::any_io_executor& executor, UniqueFd fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    throw std::system_error(lastError(), "getsockname");
+  }
+  tcp::socket socket(executor);
+  socket.assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd.get());
+  fd.release();
+  return socket;
+}
+
+}  // namespace
+
+asio::awaitable<proxy::RelayResult> relayKernelTls(tcp::socket plain, KernelTlsSocket tls,
+                                                   proxy::RelayCounters& counters,
+                                                   KernelRelayOptions options,
+                                                   std::unique_ptr<PlaintextRewriter> rewriter) {
+  std::optional<KernelConnection> connection;
+  RelayStart start;
+  try {
+    connection.emplace(std::move(plain), std::move(tls));
+    if (options.mode == KernelRelayMode::kSplice) {
+      const std::size_t size = std::max<std::size_t>(options.relay.bufferSize, 1);
+      start.toTls = Pipe::open(size);
+      start.fromTls = Pipe::open(size);
+    }
+  } catch (...) {
+    // relayOn reports a connection that could not be built.
+  }
+  co_return co_await relayOn(connection, std::move(start), counters, options, rewriter.get());
+}
+
+// The paused direction's pipe (it may hold bytes), or a new one.
+std::optional<Pipe> pipeFor(PausedKernelRelay::Direction& direction, std::size_t size) {
+  if (direction.pipeRead && direction.pipeWrite) {
+    return Pipe::adopt(std::move(direction.pipeRead), std::move(direction.pipeWrite));
+  }
+  return Pipe::open(size);
+}
+
+asio::awaitable<proxy::RelayResult> resumeKernelTls(asio::any_io_executor executor,
+                                                    PausedKernelRelay paused,
+                                                    proxy::RelayCounters& counters,
+                                                    KernelRelayOptions options,
+                                                    std::unique_ptr<PlaintextRewriter> rewriter) {
+  std::optional<KernelConnection> connection;
+  RelayStart start;
+  start.toTlsEnded = paused.toTls.ended;
+  start.fromTlsEnded = paused.fromTls.ended;
+  if (!paused.fromTls.rewriting) rewriter.reset();
+  try {
+    tcp::socket plain = adoptSocket(executor, std::move(paused.plain));
+    tcp::socket tls = adoptSocket(executor, std::move(paused.tls));
+    connection.emplace(std::move(plain),
+                       KernelTlsSocket(std::move(tls), paused.role, paused.cipher));
+    const std::size_t size = std::max<std::size_t>(options.relay.bufferSize, 1);
+    start.toTls = pipeFor(paused.toTls, size);
+    start.fromTls = pipeFor(paused.fromTls, size);
+  } catch (...) {
+    // relayOn reports a connection that could not be built.
+  }
+  if (connection && paused.fromTls.rewriting && !rewriter) {
+    // Relaying on without the rewriter would pass the peer's bytes unchecked.
+    connection->fail(Side::kRelay, std::make_error_code(std::errc::invalid_argument));
+  }
+  co_return co_await relayOn(connection, std::move(start), counters, options, rewriter.get());
 }
 
 }  // namespace ztls::tls

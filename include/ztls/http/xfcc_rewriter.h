@@ -105,6 +105,10 @@ class XfccRewriter {
   // True between requests with nothing buffered: the stream can end here cleanly. False
   // inside a request, and after kPassThrough or kError.
   bool atRequestBoundary() const noexcept;
+  // For a new rewriter taking over a stream at a request boundary from one that already
+  // recognised it as HTTP/1 (an agent hand-over): a later request line that is not one is
+  // kError, as it would have been for the first rewriter, not a pass-through.
+  void continueHttp1Stream() noexcept { streamIsHttp1_ = true; }
 
  private:
   static constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);

@@ -3,6 +3,7 @@
 // it so that established bytes are encrypted and decrypted in the kernel.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "ztls/tls/relay.h"
 #include "ztls/tls/session.h"
 #include "ztls/tls/traffic_keys.h"
+#include "ztls/unique_fd.h"
 
 namespace ztls::tls {
 
@@ -106,9 +108,68 @@ enum class KernelRelayMode {
 
 std::string_view toString(KernelRelayMode mode);
 
+// A kernel TLS relay stopped between two moves with its connection intact. The kernel
+// keeps each direction's keys and record sequence numbers with the socket, so whoever gets
+// these descriptors (the next agent, through SCM_RIGHTS) carries on with resumeKernelTls:
+// nothing is renegotiated and no byte is lost or repeated.
+struct PausedKernelRelay {
+  struct Direction {
+    // Its end (close_notify or FIN) was passed on: nothing more to move this way.
+    bool ended = false;
+    // A rewriter was still at work (at a boundary): the resumed relay needs a new one.
+    bool rewriting = false;
+    // The splice pipe; it may hold bytes taken from the source and not yet written out.
+    UniqueFd pipeRead;
+    UniqueFd pipeWrite;
+  };
+  UniqueFd plain;
+  UniqueFd tls;
+  Role role = Role::kClient;
+  MeshCipher cipher = MeshCipher::kAes128GcmSha256;
+  Direction toTls;
+  Direction fromTls;
+};
+
+// Lets a relay's owner stop a running kernel TLS relay without ending its connection, to
+// hand it to another process. Use on the relay's executor only.
+class KernelRelayPause {
+ public:
+  enum class State { kIdle, kRunning, kPausing, kPaused, kEnded };
+
+  // True when the relay will stop at its next wait and leave its state in paused(); false
+  // when it cannot stop cleanly now (a direction copies through userspace: a rewriter
+  // still at work, no pipe, or a write in progress) or is not running.
+  bool request() {
+    if (state_ != State::kRunning || !request_ || !request_()) return false;
+    state_ = State::kPausing;
+    return true;
+  }
+  State state() const { return state_; }
+  // Set once the relay has returned after an accepted request(); taken by the owner.
+  std::optional<PausedKernelRelay>& paused() { return paused_; }
+
+  // For the relay itself.
+  void running(std::function<bool()> request) {
+    request_ = std::move(request);
+    state_ = State::kRunning;
+  }
+  void ended(std::optional<PausedKernelRelay> paused) {
+    request_ = nullptr;
+    paused_ = std::move(paused);
+    state_ = paused_ ? State::kPaused : State::kEnded;
+  }
+
+ private:
+  State state_ = State::kIdle;
+  std::function<bool()> request_;
+  std::optional<PausedKernelRelay> paused_;
+};
+
 struct KernelRelayOptions {
   proxy::RelayOptions relay;
   KernelRelayMode mode = KernelRelayMode::kSplice;
+  // When set, the relay can be paused through it (see KernelRelayPause).
+  std::shared_ptr<KernelRelayPause> pause;
 };
 
 // relayTls's contract (sides, close_notify then FIN, resets, counting, rewriter) over a
@@ -122,6 +183,15 @@ struct KernelRelayOptions {
 // passes through, then splices (in kSplice mode).
 asio::awaitable<proxy::RelayResult> relayKernelTls(
     asio::ip::tcp::socket plain, KernelTlsSocket tls, proxy::RelayCounters& counters,
+    KernelRelayOptions options = {}, std::unique_ptr<PlaintextRewriter> rewriter = {});
+
+// Carries on a relay another process paused, on `executor`, splicing where it can. A
+// paused relay ends in that process as RelayEnd::kClosed with the bytes it moved; the
+// result here counts only what moved after the resume. `rewriter` replaces the one the
+// TLS-to-plain direction had (paused.fromTls.rewriting); without it that relay resets
+// both peers rather than pass unrewritten bytes.
+asio::awaitable<proxy::RelayResult> resumeKernelTls(
+    asio::any_io_executor executor, PausedKernelRelay paused, proxy::RelayCounters& counters,
     KernelRelayOptions options = {}, std::unique_ptr<PlaintextRewriter> rewriter = {});
 
 }  // namespace ztls::tls

@@ -26,6 +26,10 @@ class PlaintextRewriter {
   virtual ~PlaintextRewriter() = default;
   // Appends what the app must receive to `output` (which starts empty).
   virtual Verdict rewrite(std::span<const std::byte> input, std::string& output) = 0;
+  // True when nothing is held back and no message is in progress, so that a new rewriter
+  // of the same kind, told the stream goes on, would carry on correctly from here (an
+  // agent hand-over pauses a relay only at such a point).
+  virtual bool atBoundary() const noexcept { return false; }
 };
 
 // proxy::relay's contract with one side encrypted. Bytes are counted as plaintext.

@@ -52,6 +52,30 @@ TEST(XfccRewriterStreaming, ChunkDataIsRelayedAsItArrives) {
   EXPECT_TRUE(rewriter.atRequestBoundary());
 }
 
+// A hand-over at a request boundary gives the stream a new rewriter. Told the stream is
+// HTTP/1 already, it holds later request lines to the strict rules as the first one did:
+// bytes that are not a request are an error, not a pass-through past the rewriting.
+TEST(XfccRewriterStreaming, ARewriterContinuingAnHttp1StreamRefusesWhatIsNotARequest) {
+  const std::string notARequest = "\x16\x03\x01 binary\r\n";
+  XfccRewriter fresh(kXfccValue);
+  std::string output;
+  EXPECT_EQ(fresh.feed(notARequest, output), RewriteResult::kPassThrough);
+
+  XfccRewriter continuing(kXfccValue);
+  continuing.continueHttp1Stream();
+  output.clear();
+  EXPECT_EQ(continuing.feed(notARequest, output), RewriteResult::kError);
+  EXPECT_TRUE(output.empty());
+
+  XfccRewriter next(kXfccValue);
+  next.continueHttp1Stream();
+  output.clear();
+  ASSERT_EQ(next.feed("GET /headers HTTP/1.1\r\nHost: b\r\n\r\n", output),
+            RewriteResult::kContinue);
+  EXPECT_NE(output.find(xfccLine()), std::string::npos);
+  EXPECT_TRUE(next.atRequestBoundary());
+}
+
 TEST(XfccRewriterStreaming, HeaderBlockLimit) {
   const std::string start = "GET / HTTP/1.1\r\nX-Pad: ";
   const std::string end = "\r\n\r\n";

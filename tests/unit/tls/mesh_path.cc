@@ -26,7 +26,8 @@ asio::awaitable<proxy::RelayResult> relayEither(tcp::socket plain, TlsSession se
                                                 KernelRelayMode mode, HandoffRefusal& refusal,
                                                 proxy::RelayCounters& counters,
                                                 proxy::RelayOptions options,
-                                                std::unique_ptr<PlaintextRewriter> rewriter) {
+                                                std::unique_ptr<PlaintextRewriter> rewriter,
+                                                std::shared_ptr<KernelRelayPause> pause) {
   if (!support) {
     co_return co_await relayTls(std::move(plain), std::move(session), counters, options,
                                 std::move(rewriter));
@@ -34,7 +35,7 @@ asio::awaitable<proxy::RelayResult> relayEither(tcp::socket plain, TlsSession se
   HandoffResult handoff = handOffToKernel(std::move(session), *support);
   refusal = handoff.refusal;
   if (handoff.kernel) {
-    KernelRelayOptions kernelOptions{.relay = options, .mode = mode};
+    KernelRelayOptions kernelOptions{.relay = options, .mode = mode, .pause = std::move(pause)};
     co_return co_await relayKernelTls(std::move(plain), std::move(*handoff.kernel), counters,
                                       kernelOptions, std::move(rewriter));
   }
@@ -104,9 +105,9 @@ asio::awaitable<proxy::RelayResult> MeshPath::runClient(tcp::socket plain, tcp::
       co_await connectMesh(std::move(tls), clientContext_, expectedServerId_, 10s);
   if (!handshake.ok()) co_return handshakeFailed(handshake);
   std::unique_ptr<PlaintextRewriter> noRewriter;
-  co_return co_await relayEither(std::move(plain), std::move(*handshake.session),
-                                 options_.clientKernel, options_.kernelMode, clientHandoff_,
-                                 clientCounters, options_.relay, std::move(noRewriter));
+  co_return co_await relayEither(
+      std::move(plain), std::move(*handshake.session), options_.clientKernel, options_.kernelMode,
+      clientHandoff_, clientCounters, options_.relay, std::move(noRewriter), options_.clientPause);
 }
 
 asio::awaitable<proxy::RelayResult> MeshPath::runServer(tcp::socket plain, tcp::socket tls) {
@@ -123,7 +124,7 @@ asio::awaitable<proxy::RelayResult> MeshPath::runServer(tcp::socket plain, tcp::
   if (options_.serverRewriter) rewriter = options_.serverRewriter();
   co_return co_await relayEither(std::move(plain), std::move(*handshake.session),
                                  options_.serverKernel, options_.kernelMode, serverHandoff_,
-                                 serverCounters, options_.relay, std::move(rewriter));
+                                 serverCounters, options_.relay, std::move(rewriter), nullptr);
 }
 
 proxy::RelayResult MeshPath::clientRelay(std::chrono::seconds timeout) {
@@ -132,6 +133,27 @@ proxy::RelayResult MeshPath::clientRelay(std::chrono::seconds timeout) {
 
 proxy::RelayResult MeshPath::serverRelay(std::chrono::seconds timeout) {
   return wait(serverFuture_, timeout);
+}
+
+bool MeshPath::pauseClientRelay() {
+  std::promise<bool> accepted;
+  asio::post(net_.io(), [&] { accepted.set_value(options_.clientPause->request()); });
+  return accepted.get_future().get();
+}
+
+std::future<proxy::RelayResult> MeshPath::resumeRelay(PausedKernelRelay paused,
+                                                      proxy::RelayCounters& counters) {
+  auto result = std::make_shared<std::promise<proxy::RelayResult>>();
+  auto future = result->get_future();
+  asio::co_spawn(net_.io(), resumeKernelTls(net_.io().get_executor(), std::move(paused), counters),
+                 [result](std::exception_ptr error, proxy::RelayResult relayed) {
+                   if (error) {
+                     result->set_exception(error);
+                   } else {
+                     result->set_value(relayed);
+                   }
+                 });
+  return future;
 }
 
 void MeshPath::cancelClientRelay() {

@@ -34,6 +34,8 @@ struct MeshPathOptions {
   std::optional<KernelTlsSupport> clientKernel;
   std::optional<KernelTlsSupport> serverKernel;
   KernelRelayMode kernelMode = KernelRelayMode::kSplice;
+  // Given to the client agent's kernel TLS relay, so the test can pause it.
+  std::shared_ptr<KernelRelayPause> clientPause;
 };
 
 class MeshPath {
@@ -51,6 +53,13 @@ class MeshPath {
 
   // Terminal cancellation of the client-side relay, from the agent thread.
   void cancelClientRelay();
+
+  // Asks the client relay to pause (MeshPathOptions::clientPause), on the agent thread;
+  // true when it accepted. clientRelay() then returns once it has stopped.
+  bool pauseClientRelay();
+  // Carries on a paused relay on the agent thread, as the next agent would.
+  std::future<proxy::RelayResult> resumeRelay(PausedKernelRelay paused,
+                                              proxy::RelayCounters& counters);
 
   // What the hand-off said, once that relay finished (kNone: the kernel took the session,
   // or no hand-off was asked for).
