@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -275,7 +276,7 @@ void Cluster::createPod(const DesiredPod& desired, std::vector<std::string>& log
 
 void Cluster::waitUntilListening(const PodState& pod,
                                  const std::vector<std::uint16_t>& ports) const {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   for (const std::uint16_t port : ports) {
     while (true) {
       bool anyListening = false;
@@ -386,6 +387,31 @@ bool Cluster::agentRunning(const NodeState& node) const {
 
 void Cluster::startAgent(NodeState& node) {
   if (agentRunning(node)) return;
+  launchAgent(node, std::nullopt);
+}
+
+void Cluster::restartAgent(NodeState& node) {
+  if (!agentRunning(node)) {
+    startAgent(node);
+    return;
+  }
+  const pid_t previousPid = node.agentPid;
+  struct stat socketFile {};
+  std::optional<std::pair<dev_t, ino_t>> previousSocket;
+  if (::stat(paths_.agentSocket(node.name).c_str(), &socketFile) == 0) {
+    previousSocket.emplace(socketFile.st_dev, socketFile.st_ino);
+  }
+  launchAgent(node, previousSocket);
+  // What the old agent could not hand over (userspace TLS, plaintext) drains there for up
+  // to its --drain-seconds (30 by default); after that it is stopped like any agent.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(35);
+  while (processAlive(previousPid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  stopProcess(previousPid, 5000);
+}
+
+void Cluster::launchAgent(NodeState& node, std::optional<std::pair<dev_t, ino_t>> previous) {
   std::filesystem::create_directories(paths_.nodeDir(node.name));
   std::filesystem::create_directories(paths_.agentCgroup(node.name));
   std::filesystem::create_directories(paths_.podsCgroup(node.name));
@@ -417,7 +443,12 @@ void Cluster::startAgent(NodeState& node) {
   spec.cgroup = paths_.agentCgroup(node.name);
   node.agentPid = spawnDetached(spec, paths_.agentLog(node.name));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!socketAccepts(paths_.agentSocket(node.name))) {
+  const auto isPrevious = [&] {
+    struct stat socketFile {};
+    return previous && ::stat(paths_.agentSocket(node.name).c_str(), &socketFile) == 0 &&
+           std::make_pair(socketFile.st_dev, socketFile.st_ino) == *previous;
+  };
+  while (isPrevious() || !socketAccepts(paths_.agentSocket(node.name))) {
     if (!processAlive(node.agentPid) || std::chrono::steady_clock::now() > deadline) {
       throw std::runtime_error(fmt::format("ztls-agent on {} did not come up; its log:\n{}",
                                            node.name, tail(paths_.agentLog(node.name), 15)));

@@ -3,8 +3,12 @@
 // rules on every node; pods' hosts files; and the cluster config every agent watches.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lab/paths.h"
@@ -29,6 +33,9 @@ class Cluster {
 
   void startAgent(NodeState& node);
   void stopAgent(NodeState& node);
+  // A DaemonSet's surge restart: the new agent starts while the old one runs and takes
+  // over its kernel TLS connections; the old one exits once the rest have ended.
+  void restartAgent(NodeState& node);
   bool agentRunning(const NodeState& node) const;
 
   // The full cluster as YAML: applied objects plus pods with node and IP.
@@ -43,6 +50,9 @@ class Cluster {
   void writeServiceRules() const;
   void writeHostsFiles() const;
   void waitUntilListening(const PodState& pod, const std::vector<std::uint16_t>& ports) const;
+  // Spawns the node's agent and waits until it serves its API from a socket file other
+  // than `previous` (the agent it replaces, which serves until the hand-over).
+  void launchAgent(NodeState& node, std::optional<std::pair<dev_t, ino_t>> previous);
 
   LabPaths paths_;
   LabState& state_;

@@ -368,14 +368,19 @@ int commandAgent(const LabContext& context, const std::string& verb, const std::
   }
   for (auto& node : state.nodes) {
     if (!nodes.empty() && std::find(nodes.begin(), nodes.end(), node.name) == nodes.end()) continue;
-    if (verb == "stop" || verb == "restart") {
+    if (!kernelTls.empty() && verb != "stop") node.kernelTls = kernelTls;
+    if (verb == "stop") {
       cluster.stopAgent(node);
       std::cout << "ztls-agent on " << node.name << " stopped\n";
-    }
-    if (verb == "start" || verb == "restart") {
-      if (!kernelTls.empty()) node.kernelTls = kernelTls;
+    } else if (verb == "start") {
       cluster.startAgent(node);
       std::cout << "ztls-agent on " << node.name << " started (pid " << node.agentPid << ")\n";
+    } else {
+      const pid_t previous = node.agentPid;
+      cluster.restartAgent(node);
+      std::cout << "ztls-agent on " << node.name << " restarted (pid " << node.agentPid;
+      if (previous != 0) std::cout << ", took over from pid " << previous;
+      std::cout << ")\n";
     }
     saveState(context.paths, state);
   }
