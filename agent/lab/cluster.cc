@@ -442,7 +442,7 @@ void Cluster::launchAgent(NodeState& node, std::optional<std::pair<dev_t, ino_t>
   spec.netns = netnsPath(paths_.nodeNetns(node.name));
   spec.cgroup = paths_.agentCgroup(node.name);
   node.agentPid = spawnDetached(spec, paths_.agentLog(node.name));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   const auto isPrevious = [&] {
     struct stat socketFile {};
     return previous && ::stat(paths_.agentSocket(node.name).c_str(), &socketFile) == 0 &&

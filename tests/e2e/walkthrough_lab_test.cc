@@ -391,10 +391,14 @@ TEST_F(WalkthroughLab, MeshSessionsMoveToKernelTlsWhereTheKernelHasIt) {
   const std::uint64_t before = kernelTlsHandoffs(*lab_);
   // A request that takes a while keeps its connection open while we look.
   const std::string lab = std::string(ZTLS_LAB_PATH) + " --cluster " + lab_->cluster();
+  // A response dripped over some seconds keeps the connection open while we look (httpbin
+  // caps /delay at 10 s). Emulation, where kernel TLS is tested, needs seconds per step.
+  const int seconds = expected ? 30 : 5;
   BackgroundShell request(lab +
                           " exec -n foo deploy/sleep -- curl -s -o /dev/null -w '%{http_code}' "
-                          "http://httpbin.bar:8000/delay/5");
-  const auto connections = meshConnections(*lab_, std::chrono::seconds(5));
+                          "'http://httpbin.bar:8000/drip?numbytes=" +
+                          std::to_string(seconds) + "&duration=" + std::to_string(seconds) + "'");
+  const auto connections = meshConnections(*lab_, std::chrono::seconds(seconds - 3));
   for (const auto& connection : connections) {
     EXPECT_EQ(connection["relay"], expected ? "kernel-tls/splice" : "userspace") << connection;
   }
@@ -418,15 +422,15 @@ TEST_F(WalkthroughLab, AnAgentRestartKeepsEstablishedConnectionsAndServesNewOnes
   const std::string lab = std::string(ZTLS_LAB_PATH) + " --cluster " + lab_->cluster();
   std::map<std::string, pid_t> before;
   for (const auto& node : kNodes) before[node] = labAgentPid(*lab_, node);
-  // Long enough to outlast both restarts where they hand over (they return at once);
-  // where the old agent drains, each restart waits for the request to end.
-  const int seconds = kernelTls ? 20 : 4;
+  // Long enough to outlast both restarts where they hand over (they return at once, but
+  // emulation is slow); where the old agent drains, each restart waits for the request.
+  const int seconds = kernelTls ? 45 : 4;
   BackgroundShell request(lab +
                           " exec -n foo deploy/sleep -- curl -s -o /dev/null -w '%{http_code}' "
-                          "http://httpbin.bar:8000/delay/" +
-                          std::to_string(seconds));
+                          "'http://httpbin.bar:8000/drip?numbytes=" +
+                          std::to_string(seconds) + "&duration=" + std::to_string(seconds) + "'");
   // Established at both ends before the restarts.
-  ASSERT_EQ(directionsOf(meshConnections(*lab_, std::chrono::seconds(seconds - 2))),
+  ASSERT_EQ(directionsOf(meshConnections(*lab_, std::chrono::seconds(kernelTls ? 20 : 3))),
             (std::set<std::string>{"inbound", "outbound"}));
   for (const auto& node : kNodes) {
     const std::string restarted = lab_->must("agent restart " + node);

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <thread>
 
+#include "exchange.h"
+#include "kernel_support.h"
 #include "mesh_fixture.h"
 #include "mesh_path.h"
 #include "pattern.h"
@@ -19,13 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using proxy::RelayEnd;
-using proxy::test::receivePattern;
-using proxy::test::sendPattern;
-
-const KernelTlsSupport& kernel() {
-  static const KernelTlsSupport support = probeKernelTls();
-  return support;
-}
 
 class Handover : public MeshTest {};
 
@@ -54,8 +49,7 @@ PausedKernelRelay sendAcross(PausedKernelRelay paused) {
 }
 
 TEST_F(Handover, APausedRelayResumedFromItsDescriptorsIsByteExactBothWays) {
-  ASSERT_TRUE(kernel().available())
-      << "this kernel has no TLS ULP; run these tests under scripts/vmtest: " << kernel().problem;
+  ASSERT_KERNEL_TLS();
   MeshPathOptions options;
   options.clientKernel = kernel();
   options.serverKernel = kernel();
@@ -64,11 +58,7 @@ TEST_F(Handover, APausedRelayResumedFromItsDescriptorsIsByteExactBothWays) {
   MeshPath path(serverContext({.kernelTlsHandoff = true}),
                 clientContext({.kernelTlsHandoff = true}), kServerId, std::move(options));
   constexpr std::uint64_t kBytes = 32 << 20;
-  proxy::test::Transfer clientSent, serverSent, clientReceived, serverReceived;
-  std::thread serverReader([&] { serverReceived = receivePattern(path.appServer().get(), 1); });
-  std::thread clientReader([&] { clientReceived = receivePattern(path.appClient().get(), 2); });
-  std::thread serverWriter([&] { serverSent = sendPattern(path.appServer().get(), 2, kBytes); });
-  std::thread clientWriter([&] { clientSent = sendPattern(path.appClient().get(), 1, kBytes); });
+  BackgroundExchange transfer(path.appClient().get(), path.appServer().get(), kBytes);
 
   // Pause once both directions are well under way.
   const auto moving = [&] {
@@ -89,19 +79,11 @@ TEST_F(Handover, APausedRelayResumedFromItsDescriptorsIsByteExactBothWays) {
   proxy::RelayCounters resumedCounters;
   auto resumed = path.resumeRelay(std::move(paused), resumedCounters);
 
-  clientWriter.join();
-  serverWriter.join();
-  clientReader.join();
-  serverReader.join();
+  const Exchange exchanged = transfer.finish();
   ASSERT_EQ(resumed.wait_for(120s), std::future_status::ready);
   const proxy::RelayResult second = resumed.get();
   EXPECT_EQ(second.end, RelayEnd::kClosed) << second.error.message();
-  EXPECT_EQ(clientSent.bytes, kBytes);
-  EXPECT_EQ(serverSent.bytes, kBytes);
-  EXPECT_EQ(serverReceived.bytes, kBytes) << "error " << serverReceived.error;
-  EXPECT_EQ(clientReceived.bytes, kBytes) << "error " << clientReceived.error;
-  EXPECT_FALSE(serverReceived.mismatch.has_value());
-  EXPECT_FALSE(clientReceived.mismatch.has_value());
+  expectExact(exchanged, kBytes);
   // Each byte was relayed once: by the first relay or by the resumed one.
   EXPECT_GT(first.bytesDownstreamToUpstream, 0u);
   EXPECT_GT(second.bytesDownstreamToUpstream, 0u);

@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "exchange.h"
+#include "kernel_support.h"
 #include "mesh_fixture.h"
 #include "mesh_path.h"
 #include "pattern.h"
@@ -21,17 +23,6 @@ namespace ztls::tls::test {
 namespace {
 
 using proxy::RelayEnd;
-using proxy::test::receivePattern;
-using proxy::test::sendPattern;
-
-const KernelTlsSupport& kernel() {
-  static const KernelTlsSupport support = probeKernelTls();
-  return support;
-}
-
-#define ASSERT_KERNEL_TLS()         \
-  ASSERT_TRUE(kernel().available()) \
-      << "this kernel has no TLS ULP; run these tests under scripts/vmtest: " << kernel().problem
 
 ContextOptions handoff() { return {.kernelTlsHandoff = true}; }
 
@@ -42,35 +33,6 @@ std::shared_ptr<const ClientContext> restrictTo(std::shared_ptr<const ClientCont
     throw std::runtime_error("cannot restrict the client to " + name);
   }
   return client;
-}
-
-// Both directions at once, checked byte by byte; returns when both apps saw EOF.
-struct Exchange {
-  proxy::test::Transfer clientSent, serverSent, clientReceived, serverReceived;
-};
-
-Exchange exchange(MeshPath& path, std::uint64_t bytes) {
-  Exchange result;
-  std::thread serverSide([&] {
-    std::thread receiver(
-        [&] { result.serverReceived = receivePattern(path.appServer().get(), 1); });
-    result.serverSent = sendPattern(path.appServer().get(), 2, bytes);
-    receiver.join();
-  });
-  std::thread receiver([&] { result.clientReceived = receivePattern(path.appClient().get(), 2); });
-  result.clientSent = sendPattern(path.appClient().get(), 1, bytes);
-  receiver.join();
-  serverSide.join();
-  return result;
-}
-
-void expectExact(const Exchange& result, std::uint64_t bytes) {
-  EXPECT_EQ(result.clientSent.bytes, bytes);
-  EXPECT_EQ(result.serverSent.bytes, bytes);
-  EXPECT_EQ(result.serverReceived.bytes, bytes) << "error " << result.serverReceived.error;
-  EXPECT_EQ(result.clientReceived.bytes, bytes) << "error " << result.clientReceived.error;
-  EXPECT_FALSE(result.serverReceived.mismatch.has_value());
-  EXPECT_FALSE(result.clientReceived.mismatch.has_value());
 }
 
 struct Variant {
@@ -102,7 +64,7 @@ TEST_P(KernelPaths, CarryBothDirectionsExactlyAndCloseCleanly) {
   MeshPath path(serverContext(handoff()), restrictTo(clientContext(handoff()), v.cipher), kServerId,
                 std::move(options));
   constexpr std::uint64_t kBytes = 8 << 20;
-  expectExact(exchange(path, kBytes), kBytes);
+  expectExact(exchange(path.appClient().get(), path.appServer().get(), kBytes), kBytes);
   const auto client = path.clientRelay();
   const auto server = path.serverRelay();
   EXPECT_EQ(client.end, RelayEnd::kClosed) << client.error.message();
@@ -153,20 +115,7 @@ TEST_F(KernelTls, OneGibibyteEachWayIsByteExact) {
   const int clientFd = blocking(*clientKernel.kernel);
   const int serverFd = blocking(*serverKernel.kernel);
   constexpr std::uint64_t kBytes = std::uint64_t{1} << 30;
-  proxy::test::Transfer clientSent, serverSent, clientReceived, serverReceived;
-  std::thread serverReader([&] { serverReceived = receivePattern(serverFd, 1); });
-  std::thread clientReader([&] { clientReceived = receivePattern(clientFd, 2); });
-  std::thread serverWriter([&] { serverSent = sendPattern(serverFd, 2, kBytes); });
-  clientSent = sendPattern(clientFd, 1, kBytes);
-  serverWriter.join();
-  clientReader.join();
-  serverReader.join();
-  EXPECT_EQ(clientSent.bytes, kBytes);
-  EXPECT_EQ(serverSent.bytes, kBytes);
-  EXPECT_EQ(serverReceived.bytes, kBytes) << "error " << serverReceived.error;
-  EXPECT_EQ(clientReceived.bytes, kBytes) << "error " << clientReceived.error;
-  EXPECT_FALSE(serverReceived.mismatch.has_value());
-  EXPECT_FALSE(clientReceived.mismatch.has_value());
+  expectExact(exchange(clientFd, serverFd, kBytes), kBytes);
 }
 
 std::string kernelReadSome(KernelTlsSocket& socket) {
@@ -216,7 +165,7 @@ TEST_F(KernelTls, ClientSkipsTicketsFromAServerThatSendsThem) {
   options.clientKernel = kernel();  // the server stays in userspace and sends tickets
   MeshPath path(server, clientContext(handoff()), kServerId, std::move(options));
   constexpr std::uint64_t kBytes = 1 << 20;
-  expectExact(exchange(path, kBytes), kBytes);
+  expectExact(exchange(path.appClient().get(), path.appServer().get(), kBytes), kBytes);
   EXPECT_EQ(path.clientRelay().end, RelayEnd::kClosed);
   EXPECT_EQ(path.serverRelay().end, RelayEnd::kClosed);
   EXPECT_EQ(path.clientHandoff(), HandoffRefusal::kNone);
