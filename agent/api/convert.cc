@@ -125,6 +125,7 @@ pb::GetStatusResponse toProto(const AgentStatus& in) {
   kernelTls.set_handoffs(in.kernelTls.handoffs);
   kernelTls.mutable_fallbacks()->insert(in.kernelTls.fallbacks.begin(),
                                         in.kernelTls.fallbacks.end());
+  kernelTls.set_taken_over(in.kernelTls.takenOver);
   return out;
 }
 
@@ -143,12 +144,13 @@ AgentStatus fromProto(const pb::GetStatusResponse& in) {
                           .errors = connections.errors()},
           .bpfVerdicts = {in.bpf_verdicts().begin(), in.bpf_verdicts().end()},
           .problems = toVector(in.problems()),
-          .kernelTls = {.state = in.kernel_tls().state(),
-                        .ciphers = toVector(in.kernel_tls().ciphers()),
-                        .detail = in.kernel_tls().detail(),
-                        .handoffs = in.kernel_tls().handoffs(),
-                        .fallbacks = {in.kernel_tls().fallbacks().begin(),
-                                      in.kernel_tls().fallbacks().end()}}};
+          .kernelTls = {
+              .state = in.kernel_tls().state(),
+              .ciphers = toVector(in.kernel_tls().ciphers()),
+              .detail = in.kernel_tls().detail(),
+              .handoffs = in.kernel_tls().handoffs(),
+              .fallbacks = {in.kernel_tls().fallbacks().begin(), in.kernel_tls().fallbacks().end()},
+              .takenOver = in.kernel_tls().taken_over()}};
 }
 
 namespace {

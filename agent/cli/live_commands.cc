@@ -248,7 +248,8 @@ int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err) 
                               {"ciphers", status.kernelTls.ciphers},
                               {"detail", status.kernelTls.detail},
                               {"handoffs", status.kernelTls.handoffs},
-                              {"fallbacks", status.kernelTls.fallbacks}}},
+                              {"fallbacks", status.kernelTls.fallbacks},
+                              {"takenOver", status.kernelTls.takenOver}}},
                             {"problems", status.problems}}
                  .dump(2)
           << '\n';
@@ -276,6 +277,10 @@ int runStatus(const LiveOptions& options, std::ostream& out, std::ostream& err) 
         kernelTls.handoffs, fallbacks);
     for (const auto& [reason, count] : kernelTls.fallbacks) {
       out << fmt::format("  {:<28}{}\n", reason, count);
+    }
+    if (kernelTls.takenOver > 0) {
+      out << fmt::format("                    {} connections taken over from the previous agent\n",
+                         kernelTls.takenOver);
     }
     out << "kernel verdicts:\n";
     for (const auto& [reason, count] : status.bpfVerdicts) {

@@ -39,6 +39,8 @@ struct DataPathCounters {
   // kernel offers it, by tls::HandoffRefusal.
   std::atomic<std::uint64_t> kernelTlsHandoffs{0};
   std::array<std::atomic<std::uint64_t>, tls::kHandoffRefusalCount> kernelTlsFallbacks{};
+  // Kernel TLS connections the previous agent handed over (see handover.h).
+  std::atomic<std::uint64_t> kernelTlsTakenOver{0};
 };
 
 class Forwarder {

@@ -198,6 +198,7 @@ void NodeAgent::adopt(std::vector<HandedOverConnection> connections) {
     // As for connections accepted here: a new policy can still end it.
     if (record->direction == "inbound") record->killFd = ::dup(connection.relay.tls.get());
     counters_.connections.open(record);
+    counters_.kernelTlsTakenOver.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("{} {} -> {}: resumed ({} bytes up, {} bytes down so far)", record->direction,
                  record->source.address, record->destination.address,
                  record->counters.bytesDownstreamToUpstream.load(),
@@ -472,6 +473,7 @@ api::KernelTlsStatus NodeAgent::kernelTlsStatus() const {
   out.detail = options_.kernelTls ? kernelTls_.problem : "switched off (--kernel-tls off)";
   for (const auto cipher : kernelTls_.ciphers) out.ciphers.emplace_back(tls::toString(cipher));
   out.handoffs = counters_.kernelTlsHandoffs;
+  out.takenOver = counters_.kernelTlsTakenOver;
   for (std::size_t i = 0; i < counters_.kernelTlsFallbacks.size(); ++i) {
     if (const auto count = counters_.kernelTlsFallbacks[i].load(); count > 0) {
       out.fallbacks[std::string(tls::reasonName(static_cast<tls::HandoffRefusal>(i)))] = count;

@@ -449,6 +449,7 @@ TEST_F(WalkthroughLab, AnAgentRestartKeepsEstablishedConnectionsAndServesNewOnes
           << connection;
     }
     EXPECT_EQ(directionsOf(connections), (std::set<std::string>{"inbound", "outbound"}));
+    EXPECT_GE(statusTotal(*lab_, "kernelTls", "takenOver"), 2u);
   }
   const Outcome outcome = request.wait();
   EXPECT_EQ(outcome.exitCode, 0) << outcome.output;

@@ -77,6 +77,7 @@ struct KernelTlsStatus {
   std::string detail;
   std::uint64_t handoffs = 0;
   std::map<std::string, std::uint64_t> fallbacks;
+  std::uint64_t takenOver = 0;  // connections the previous agent handed over to this one
 
   bool operator==(const KernelTlsStatus&) const = default;
 };
