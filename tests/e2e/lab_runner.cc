@@ -179,6 +179,97 @@ std::string sanitizerReportIn(const std::string& text) {
   return "";
 }
 
+std::string fixture(const std::string& name) {
+  return std::string(ZTLS_SOURCE_DIR) + "/tests/fixtures/walkthrough/" + name;
+}
+
+bool kernelOffersTlsUlp() {
+  std::ifstream ulps("/proc/sys/net/ipv4/tcp_available_ulp");
+  std::string ulp;
+  while (ulps >> ulp) {
+    if (ulp == "tls") return true;
+  }
+  return false;
+}
+
+void expectXfccAsTheWalkthroughPrints(const std::string& line, const std::string& serverId,
+                                      const std::string& clientId) {
+  const std::string prefix = "    \"X-Forwarded-Client-Cert\": \"By=" + serverId + ";Hash=";
+  const std::string suffix = ";Subject=\\\"\\\";URI=" + clientId + "\"\n";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
+  ASSERT_GE(line.size(), prefix.size() + suffix.size()) << line;
+  EXPECT_EQ(line.substr(line.size() - suffix.size()), suffix) << line;
+  const std::string hash = line.substr(prefix.size(), line.size() - prefix.size() - suffix.size());
+  EXPECT_EQ(hash.size(), 64u) << line;
+  EXPECT_EQ(hash.find_first_not_of("0123456789abcdef"), std::string::npos) << line;
+}
+
+std::string hashingSinkManifest(const std::string& nodeName) {
+  return R"(
+apiVersion: v1
+kind: Service
+metadata:
+  name: sink
+spec:
+  selector:
+    app: sink
+  ports:
+  - port: 9000
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: sink
+spec:
+  selector:
+    matchLabels:
+      app: sink
+  template:
+    metadata:
+      labels:
+        app: sink
+    spec:
+)" + (nodeName.empty() ? std::string() : "      nodeName: " + nodeName + "\n") +
+         R"(      containers:
+      - name: sink
+        image: python
+        command: ["/usr/bin/python3", "-c"]
+        args:
+        - |
+          import hashlib, socket
+          server = socket.create_server(("0.0.0.0", 9000))
+          while True:
+              connection, _ = server.accept()
+              digest, total = hashlib.sha256(), 0
+              while chunk := connection.recv(1 << 20):
+                  digest.update(chunk)
+                  total += len(chunk)
+              connection.sendall(f"{total} {digest.hexdigest()}".encode())
+              connection.close()
+        ports:
+        - containerPort: 9000
+)";
+}
+
+std::string hashingClientProgram(const std::string& host, int mebibytes) {
+  return "host, mebibytes = \"" + host + "\", " + std::to_string(mebibytes) + "\n" + R"(
+import hashlib, random, socket
+connection = socket.create_connection((host, 9000))
+digest, total = hashlib.sha256(), 0
+for block in range(mebibytes):
+    data = random.Random(block).randbytes(1 << 20)
+    digest.update(data)
+    connection.sendall(data)
+    total += len(data)
+connection.shutdown(socket.SHUT_WR)
+reply = b""
+while chunk := connection.recv(4096):
+    reply += chunk
+expected = f"{total} {digest.hexdigest()}"
+print("match" if reply.decode() == expected else f"mismatch: sent {expected}, sink got {reply.decode()}")
+)";
+}
+
 FileTail::FileTail(std::filesystem::path file) : file_(std::move(file)) {
   std::error_code error;
   start_ = std::filesystem::file_size(file_, error);

@@ -80,6 +80,26 @@ bool isLiveProcess(pid_t pid);
 // The first sanitizer report (ASan, UBSan, LSan) in `text` with some context, or "".
 std::string sanitizerReportIn(const std::string& text);
 
+// tests/fixtures/walkthrough/`name`: the walkthrough's policy files.
+std::string fixture(const std::string& name);
+
+// Whether the running kernel offers the "tls" ULP (/proc/sys/net/ipv4/tcp_available_ulp).
+bool kernelOffersTlsUlp();
+
+// Checks `line`, the X-Forwarded-Client-Cert line httpbin's /headers echoes, against what
+// the walkthrough prints: "By=<server>;Hash=<sha256 of the client leaf, 64 lowercase hex
+// digits>;Subject=\"\";URI=<client>", indented and quoted as in httpbin's JSON.
+void expectXfccAsTheWalkthroughPrints(const std::string& line, const std::string& serverId,
+                                      const std::string& clientId);
+
+// A Deployment "sink" with a Service on port 9000: for each connection it reads to the
+// end, then answers "<bytes> <sha256 hex>" and closes. `nodeName` pins it when not "".
+std::string hashingSinkManifest(const std::string& nodeName = "");
+// A python3 program that sends `mebibytes` MiB of seeded random data to `host`:9000,
+// half-closes, and prints "match" when the sink answers with the same count and digest
+// (or "mismatch: ..." saying both).
+std::string hashingClientProgram(const std::string& host, int mebibytes);
+
 // What a file gained after the moment the tail was made: the lines an agent logged
 // because of one test step.
 class FileTail {

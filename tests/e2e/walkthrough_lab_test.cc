@@ -194,68 +194,11 @@ TEST_F(WalkthroughLab, RemovingTheNamespaceLabelReleasesPodsLiveAndAddingItBackC
 }
 
 TEST_F(WalkthroughLab, OneGibibyteCrossesTwoAgentsByteExact) {
-  const std::string sink = R"(
-apiVersion: v1
-kind: Service
-metadata:
-  name: sink
-spec:
-  selector:
-    app: sink
-  ports:
-  - port: 9000
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: sink
-spec:
-  selector:
-    matchLabels:
-      app: sink
-  template:
-    metadata:
-      labels:
-        app: sink
-    spec:
-      containers:
-      - name: sink
-        image: python
-        command: ["/usr/bin/python3", "-c"]
-        args:
-        - |
-          import hashlib, socket
-          server = socket.create_server(("0.0.0.0", 9000))
-          while True:
-              connection, _ = server.accept()
-              digest, total = hashlib.sha256(), 0
-              while chunk := connection.recv(1 << 20):
-                  digest.update(chunk)
-                  total += len(chunk)
-              connection.sendall(f"{total} {digest.hexdigest()}".encode())
-              connection.close()
-        ports:
-        - containerPort: 9000
-)";
+  const std::string sink = hashingSinkManifest();
   std::ofstream(std::filesystem::temp_directory_path() / "ztls-e2e-sink.yaml") << sink;
   lab_->must("apply -n bar -f " +
              (std::filesystem::temp_directory_path() / "ztls-e2e-sink.yaml").string());
-  const std::string client = R"(
-import hashlib, random, socket
-connection = socket.create_connection(("sink.bar", 9000))
-digest, total = hashlib.sha256(), 0
-for block in range(1024):
-    data = random.Random(block).randbytes(1 << 20)
-    digest.update(data)
-    connection.sendall(data)
-    total += len(data)
-connection.shutdown(socket.SHUT_WR)
-reply = b""
-while chunk := connection.recv(4096):
-    reply += chunk
-expected = f"{total} {digest.hexdigest()}"
-print("match" if reply.decode() == expected else f"mismatch: sent {expected}, sink got {reply.decode()}")
-)";
+  const std::string client = hashingClientProgram("sink.bar", 1024);
   const std::string script = std::filesystem::temp_directory_path() / "ztls-e2e-client.py";
   std::ofstream(script) << client;
   const Witness before = witness(*lab_);
@@ -336,12 +279,7 @@ bool kernelTlsExpected() {
   if (const char* expected = std::getenv("ZTLS_EXPECT_KERNEL_TLS")) {
     return std::string(expected) == "1";
   }
-  std::ifstream ulps("/proc/sys/net/ipv4/tcp_available_ulp");
-  std::string ulp;
-  while (ulps >> ulp) {
-    if (ulp == "tls") return true;
-  }
-  return false;
+  return kernelOffersTlsUlp();
 }
 
 std::uint64_t kernelTlsHandoffs(const Lab& lab) {
@@ -546,10 +484,6 @@ void expectMatrix(const Lab& lab, const std::string& step, const Matrix& failing
       }
     }
   }
-}
-
-std::string fixture(const std::string& name) {
-  return std::string(ZTLS_SOURCE_DIR) + "/tests/fixtures/walkthrough/" + name;
 }
 
 TEST_F(WalkthroughLab, PolicyStepsOfTheWalkthroughComeOutAsPrinted) {
@@ -849,17 +783,8 @@ std::string execInSleep(const Lab& lab, const std::string& from, const std::stri
 TEST_F(WalkthroughLab, MutualTlsRequestsCarryXForwardedClientCertAsTheWalkthroughPrints) {
   const std::string grep = " -s | grep X-Forwarded-Client-Cert";
   const std::string mesh = execInSleep(*lab_, "foo", "curl http://httpbin.foo:8000/headers" + grep);
-  // "X-Forwarded-Client-Cert": "By=<server>;Hash=<sha256 of the client
-  // leaf>;Subject=\"\";URI=<client>"
-  const std::string prefix =
-      "    \"X-Forwarded-Client-Cert\": \"By=spiffe://cluster.local/ns/foo/sa/httpbin;Hash=";
-  const std::string suffix = ";Subject=\\\"\\\";URI=spiffe://cluster.local/ns/foo/sa/sleep\"\n";
-  ASSERT_EQ(mesh.rfind(prefix, 0), 0u) << mesh;
-  ASSERT_GE(mesh.size(), prefix.size() + suffix.size());
-  EXPECT_EQ(mesh.substr(mesh.size() - suffix.size()), suffix) << mesh;
-  const std::string hash = mesh.substr(prefix.size(), mesh.size() - prefix.size() - suffix.size());
-  EXPECT_EQ(hash.size(), 64u) << mesh;
-  EXPECT_EQ(hash.find_first_not_of("0123456789abcdef"), std::string::npos) << mesh;
+  ASSERT_NO_FATAL_FAILURE(expectXfccAsTheWalkthroughPrints(
+      mesh, "spiffe://cluster.local/ns/foo/sa/httpbin", "spiffe://cluster.local/ns/foo/sa/sleep"));
 
   // No agent at the server: plaintext, no header.
   EXPECT_EQ(execInSleep(*lab_, "foo", "curl http://httpbin.legacy:8000/headers" + grep), "");
