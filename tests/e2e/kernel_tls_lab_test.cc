@@ -297,16 +297,14 @@ std::map<std::string, StatusCounters> kernelTlsStatus(const Lab& lab) {
   return counters;
 }
 
-// foo/sleep -> bar/httpbin, watched with ztlsctl while the request is open: the client's
-// agent lists it outbound, the server's inbound, both as mutual TLS relayed by kernel TLS
-// with splice; `ztlsctl status` counts one hand-off on each node and no fallback.
-TEST_F(KernelTlsLab, MeshRequestRunsInKernelTlsOnBothAgentsAndAnswers200) {
-  const auto before = kernelTlsStatus(*lab_);
-  HeldRequest request("foo", "bar");
+// The foo/sleep -> bar/httpbin connection as each node's agent lists it (`ztlsctl
+// connections`), once both list one or `limit` has passed (asked at least once).
+std::map<std::string, nlohmann::json> fooToBarOnEveryNode(const Lab& lab,
+                                                          std::chrono::seconds limit) {
   std::map<std::string, nlohmann::json> seen;  // node -> the connection it listed
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (seen.size() < kNodes.size() && std::chrono::steady_clock::now() < deadline) {
-    for (const auto& [node, listed] : ztlsctlOnEveryNode(*lab_, "connections")) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  do {
+    for (const auto& [node, listed] : ztlsctlOnEveryNode(lab, "connections")) {
       for (const auto& connection : listed.value("connections", nlohmann::json::array())) {
         if (workloadOf(connection["source"]).starts_with("foo/sleep-") &&
             workloadOf(connection["destination"]).starts_with("bar/httpbin-")) {
@@ -314,7 +312,17 @@ TEST_F(KernelTlsLab, MeshRequestRunsInKernelTlsOnBothAgentsAndAnswers200) {
         }
       }
     }
-  }
+  } while (seen.size() < kNodes.size() && std::chrono::steady_clock::now() < deadline);
+  return seen;
+}
+
+// foo/sleep -> bar/httpbin, watched with ztlsctl while the request is open: the client's
+// agent lists it outbound, the server's inbound, both as mutual TLS relayed by kernel TLS
+// with splice; `ztlsctl status` counts one hand-off on each node and no fallback.
+TEST_F(KernelTlsLab, MeshRequestRunsInKernelTlsOnBothAgentsAndAnswers200) {
+  const auto before = kernelTlsStatus(*lab_);
+  HeldRequest request("foo", "bar");
+  const auto seen = fooToBarOnEveryNode(*lab_, std::chrono::seconds(120));
   const Outcome answered = request.release();
   EXPECT_EQ(answered.output, "200") << "curl exit " << answered.exitCode;
   const auto after = kernelTlsStatus(*lab_);
@@ -461,6 +469,56 @@ TEST_F(KernelTlsLab, ThirtyTwoMebibytesCrossTwoKernelTlsAgentsByteExact) {
   EXPECT_EQ(outcome.exitCode, 0) << outcome.output;
   EXPECT_EQ(outcome.output, "match\n");
   expectKernelTlsOnBothAgents(before, after, 1, "foo -> sink.bar");
+}
+
+// An agent restart as a DaemonSet surge does it (`ztls-lab agent restart`: the new agent
+// starts while the old one runs) hands established kernel TLS connections over, sockets
+// and all. A response still being sent while both nodes' agents restart arrives whole,
+// and each new agent lists its end as handed over, still relayed by kernel TLS. Last in
+// the suite: it replaces both agents.
+TEST_F(KernelTlsLab, AgentRestartsHandEstablishedKernelTlsConnectionsToTheNextAgent) {
+  // httpbin's /drip sends one byte a second: the request is complete, so the server's
+  // XFCC rewriter is between requests (where a relay can pause), while the response takes
+  // long enough for two restarts under emulation. (A held upload, as HeldRequest makes,
+  // would keep the server's relay mid-request: that one would finish in the old agent.)
+  constexpr int kSeconds = 60;
+  const std::string drip = "'http://httpbin.bar:8000/drip?numbytes=" + std::to_string(kSeconds) +
+                           "&duration=" + std::to_string(kSeconds) + "'";
+  BackgroundShell request(std::string(ZTLS_LAB_PATH) + " --cluster " + lab_->cluster() +
+                          " exec -n foo deploy/sleep -- curl -s -o /dev/null --max-time 300"
+                          " -w '%{http_code} %{size_download}' " +
+                          drip);
+  const auto listed = fooToBarOnEveryNode(*lab_, std::chrono::seconds(40));
+  ASSERT_EQ(listed.size(), kNodes.size()) << "the request was not established at both ends";
+  for (const auto& node : {*clientNode_, *serverNode_}) {
+    const pid_t before = labAgentPid(*lab_, node);
+    const std::string restarted = lab_->must("agent restart " + node);
+    EXPECT_NE(restarted.find("took over from pid " + std::to_string(before)), std::string::npos)
+        << restarted;
+    EXPECT_FALSE(isLiveProcess(before)) << node << ": the old agent is still running";
+  }
+  const auto after = fooToBarOnEveryNode(*lab_, std::chrono::seconds(20));
+  if (after.size() != kNodes.size()) {
+    for (const auto& node : kNodes) {
+      const std::string log = readWholeFile(agentLogPath(*lab_, node));
+      ADD_FAILURE() << node << "'s agent log ends:\n"
+                    << log.substr(log.size() > 6000 ? log.size() - 6000 : 0);
+    }
+  }
+  ASSERT_EQ(after.size(), kNodes.size()) << "the new agents do not both list the connection";
+  for (const auto& [node, connection] : after) {
+    EXPECT_EQ(connection["relay"], "kernel-tls/splice") << node << ": " << connection;
+    EXPECT_NE(connection["reason"].get<std::string>().find("handed over by the previous agent"),
+              std::string::npos)
+        << node << ": " << connection;
+  }
+  for (const auto& [node, status] : ztlsctlOnEveryNode(*lab_, "status")) {
+    EXPECT_GE(status["kernelTls"].value("takenOver", std::uint64_t{0}), 1u) << node;
+  }
+  const Outcome outcome = request.wait();
+  EXPECT_EQ(outcome.output, "200 " + std::to_string(kSeconds))
+      << "status and bytes of the response in flight during both restarts (curl exit "
+      << outcome.exitCode << ")";
 }
 
 }  // namespace
