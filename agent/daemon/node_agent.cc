@@ -193,7 +193,8 @@ std::vector<HandedOverConnection> NodeAgent::pauseKernelRelays(std::chrono::mill
 void NodeAgent::adopt(std::vector<HandedOverConnection> connections) {
   for (auto& connection : connections) {
     auto& record = connection.record;
-    record->reason += "; handed over by the previous agent";
+    constexpr std::string_view kHandedOver = "; handed over by the previous agent";
+    if (!record->reason.ends_with(kHandedOver)) record->reason += kHandedOver;
     record->pause = std::make_shared<tls::KernelRelayPause>();
     // As for connections accepted here: a new policy can still end it.
     if (record->direction == "inbound") record->killFd = ::dup(connection.relay.tls.get());

@@ -85,6 +85,23 @@ bool listening(pid_t pid, std::uint16_t port) {
   return false;
 }
 
+// Accepts, and the listening process is `pid` (SO_PEERCRED of a Unix stream connection
+// names the process that called listen()).
+bool socketServedBy(const std::filesystem::path& path, pid_t pid) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+  bool served = false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    ucred peer{};
+    socklen_t length = sizeof peer;
+    served = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) == 0 && peer.pid == pid;
+  }
+  ::close(fd);
+  return served;
+}
+
 bool socketAccepts(const std::filesystem::path& path) {
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};
@@ -387,7 +404,7 @@ bool Cluster::agentRunning(const NodeState& node) const {
 
 void Cluster::startAgent(NodeState& node) {
   if (agentRunning(node)) return;
-  launchAgent(node, std::nullopt);
+  launchAgent(node);
 }
 
 void Cluster::restartAgent(NodeState& node) {
@@ -396,12 +413,7 @@ void Cluster::restartAgent(NodeState& node) {
     return;
   }
   const pid_t previousPid = node.agentPid;
-  struct stat socketFile {};
-  std::optional<std::pair<dev_t, ino_t>> previousSocket;
-  if (::stat(paths_.agentSocket(node.name).c_str(), &socketFile) == 0) {
-    previousSocket.emplace(socketFile.st_dev, socketFile.st_ino);
-  }
-  launchAgent(node, previousSocket);
+  launchAgent(node);
   // What the old agent could not hand over (userspace TLS, plaintext) drains there for up
   // to its --drain-seconds (30 by default); after that it is stopped like any agent.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(35);
@@ -411,7 +423,7 @@ void Cluster::restartAgent(NodeState& node) {
   stopProcess(previousPid, 5000);
 }
 
-void Cluster::launchAgent(NodeState& node, std::optional<std::pair<dev_t, ino_t>> previous) {
+void Cluster::launchAgent(NodeState& node) {
   std::filesystem::create_directories(paths_.nodeDir(node.name));
   std::filesystem::create_directories(paths_.agentCgroup(node.name));
   std::filesystem::create_directories(paths_.podsCgroup(node.name));
@@ -443,12 +455,9 @@ void Cluster::launchAgent(NodeState& node, std::optional<std::pair<dev_t, ino_t>
   spec.cgroup = paths_.agentCgroup(node.name);
   node.agentPid = spawnDetached(spec, paths_.agentLog(node.name));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  const auto isPrevious = [&] {
-    struct stat socketFile {};
-    return previous && ::stat(paths_.agentSocket(node.name).c_str(), &socketFile) == 0 &&
-           std::make_pair(socketFile.st_dev, socketFile.st_ino) == *previous;
-  };
-  while (isPrevious() || !socketAccepts(paths_.agentSocket(node.name))) {
+  // Served by this process: during a hand-over the previous agent serves the same path
+  // until it lets go (file identity cannot tell them apart: inode numbers get reused).
+  while (!socketServedBy(paths_.agentSocket(node.name), node.agentPid)) {
     if (!processAlive(node.agentPid) || std::chrono::steady_clock::now() > deadline) {
       throw std::runtime_error(fmt::format("ztls-agent on {} did not come up; its log:\n{}",
                                            node.name, tail(paths_.agentLog(node.name), 15)));

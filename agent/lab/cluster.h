@@ -3,12 +3,8 @@
 // rules on every node; pods' hosts files; and the cluster config every agent watches.
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
-#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "lab/paths.h"
@@ -50,9 +46,9 @@ class Cluster {
   void writeServiceRules() const;
   void writeHostsFiles() const;
   void waitUntilListening(const PodState& pod, const std::vector<std::uint16_t>& ports) const;
-  // Spawns the node's agent and waits until it serves its API from a socket file other
-  // than `previous` (the agent it replaces, which serves until the hand-over).
-  void launchAgent(NodeState& node, std::optional<std::pair<dev_t, ino_t>> previous);
+  // Spawns the node's agent and waits until that process serves the API socket (during a
+  // hand-over the agent it replaces serves there until it lets go).
+  void launchAgent(NodeState& node);
 
   LabPaths paths_;
   LabState& state_;
