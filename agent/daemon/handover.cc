@@ -272,7 +272,7 @@ Takeover takeOverFrom(const std::filesystem::path& socketPath, std::chrono::mill
       takeover.connections.push_back(decodeConnection(std::move(*message)));
     } catch (const std::exception& error) {
       // Its descriptors close with the message: both peers of that connection see it end.
-      takeover.problems.push_back(error.what());
+      takeover.problems.emplace_back(error.what());
     }
   }
 }

@@ -14,7 +14,7 @@ namespace ztls::daemon {
 
 // More than a hand-over message ever needs (a connection's two sockets and two pipes).
 inline constexpr std::size_t kMaxHandoverFds = 8;
-inline constexpr std::size_t kMaxHandoverMessage = 64 * 1024;
+inline constexpr std::size_t kMaxHandoverMessage = std::size_t{64} * 1024;
 
 struct HandoverMessage {
   nlohmann::json body;

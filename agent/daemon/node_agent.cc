@@ -179,14 +179,15 @@ std::vector<HandedOverConnection> NodeAgent::pauseKernelRelays(std::chrono::mill
   };
   std::promise<std::vector<HandedOverConnection>> promise;
   auto future = promise.get_future();
-  asio::co_spawn(executor_, pause(),
-                 [&promise](std::exception_ptr error, std::vector<HandedOverConnection> paused) {
-                   if (error) {
-                     promise.set_exception(error);
-                   } else {
-                     promise.set_value(std::move(paused));
-                   }
-                 });
+  asio::co_spawn(
+      executor_, pause(),
+      [&promise](const std::exception_ptr& error, std::vector<HandedOverConnection> paused) {
+        if (error) {
+          promise.set_exception(error);
+        } else {
+          promise.set_value(std::move(paused));
+        }
+      });
   return future.get();
 }
 

@@ -35,7 +35,7 @@ struct RelayResult {
 struct RelayOptions {
   // One buffer per direction. A direction reads again only after the previous chunk
   // was fully written, so a slow reader stalls its writer instead of growing memory.
-  std::size_t bufferSize = 64 * 1024;
+  std::size_t bufferSize = std::size_t{64} * 1024;
 };
 
 std::string_view toString(RelayEnd end);
