@@ -130,9 +130,7 @@ class BadInputLab : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    stopAgentsAndExpectNoSanitizerReports(*lab_);
-    const Outcome down = lab_->run("down");
-    EXPECT_EQ(down.exitCode, 0) << down.output;
+    takeDownLab(*lab_);
     delete lab_;
     delete setupError_;
     delete serverNode_;

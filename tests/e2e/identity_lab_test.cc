@@ -270,9 +270,7 @@ class IdentityLab : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    stopAgentsAndExpectNoSanitizerReports(*lab_);
-    const Outcome down = lab_->run("down");
-    EXPECT_EQ(down.exitCode, 0) << down.output;
+    takeDownLab(*lab_);
     delete lab_;
     delete setupError_;
   }

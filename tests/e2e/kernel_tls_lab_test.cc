@@ -205,9 +205,7 @@ class KernelTlsLab : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    stopAgentsAndExpectNoSanitizerReports(*lab_);
-    const Outcome outcome = lab_->run("down");
-    EXPECT_EQ(outcome.exitCode, 0) << outcome.output;
+    takeDownLab(*lab_);
     delete lab_;
     delete setupError_;
     delete serverNode_;

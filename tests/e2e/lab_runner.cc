@@ -116,12 +116,14 @@ std::string bringUpSampleLab(const Lab& lab, const std::vector<std::string>& nam
   return "";
 }
 
-void stopAgentsAndExpectNoSanitizerReports(const Lab& lab) {
+void takeDownLab(const Lab& lab) {
   lab.run("agent stop");
   for (const char* node : {"node1", "node2"}) {
     EXPECT_EQ(sanitizerReportIn(readWholeFile(agentLogPath(lab, node))), "")
         << "ztls-agent on " << node;
   }
+  const Outcome down = lab.run("down");
+  EXPECT_EQ(down.exitCode, 0) << down.output;
 }
 
 std::string readWholeFile(const std::filesystem::path& path) {

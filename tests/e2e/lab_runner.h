@@ -56,9 +56,10 @@ std::string missingLabPrerequisites();
 // walkthrough's sidecar injection). "" or what failed.
 std::string bringUpSampleLab(const Lab& lab, const std::vector<std::string>& namespaces);
 
-// Stops every agent first, so that sanitizer reports written at exit (leaks) land in
-// their logs, then fails the current test for any report in node1's or node2's log.
-void stopAgentsAndExpectNoSanitizerReports(const Lab& lab);
+// The end of a suite's lab: stops every agent first, so that sanitizer reports written at
+// exit (leaks) land in their logs, fails the current test for any report in node1's or
+// node2's log, then takes the lab down and fails the test if that fails.
+void takeDownLab(const Lab& lab);
 
 // The whole file; "" when it cannot be read.
 std::string readWholeFile(const std::filesystem::path& path);

@@ -80,9 +80,7 @@ class MetricsLab : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    stopAgentsAndExpectNoSanitizerReports(*lab_);
-    const Outcome down = lab_->run("down");
-    EXPECT_EQ(down.exitCode, 0) << down.output;
+    takeDownLab(*lab_);
     const Outcome netns = shell("ip netns list | grep -F '" + lab_->cluster() + ".' || true");
     EXPECT_EQ(netns.output, "") << "network namespaces left behind";
     EXPECT_FALSE(std::filesystem::exists("/run/ztls-lab/" + lab_->cluster()));

@@ -61,9 +61,7 @@ class WalkthroughLab : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
-    stopAgentsAndExpectNoSanitizerReports(*lab_);
-    const Outcome outcome = lab_->run("down");
-    EXPECT_EQ(outcome.exitCode, 0) << outcome.output;
+    takeDownLab(*lab_);
     delete lab_;
     delete setupError_;
   }
