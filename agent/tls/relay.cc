@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "relay_ending.h"
 #include "session_state.h"
@@ -78,6 +79,7 @@ using detail::Tally;
 asio::awaitable<void> plainToTls(Connection& connection, std::span<std::byte> buffer, Tally tally) {
   tcp::socket& plain = connection.plain();
   detail::SessionState& tls = connection.tls();
+  std::vector<std::uint8_t> sealed;
   try {
     for (;;) {
       auto [readError, received] =
@@ -99,16 +101,13 @@ asio::awaitable<void> plainToTls(Connection& connection, std::span<std::byte> bu
         co_return;
       }
       // Reading again only after the whole chunk went out is the backpressure.
-      std::span<const std::byte> pending = buffer.first(received);
-      while (!pending.empty()) {
-        const detail::SslResult written = co_await detail::sslWrite(tls, pending);
-        if (written.outcome != detail::SslOutcome::kDone) {
-          connection.fail(connection.tlsSide(), written.error);
-          co_return;
-        }
-        tally.add(written.bytes);
-        pending = pending.subspan(written.bytes);
+      const detail::SslResult written =
+          co_await detail::sslWriteSealed(tls, buffer.first(received), sealed);
+      if (written.outcome != detail::SslOutcome::kDone) {
+        connection.fail(connection.tlsSide(), written.error);
+        co_return;
       }
+      tally.add(written.bytes);
     }
   } catch (const std::system_error& error) {
     connection.fail(Side::kRelay, error.code());
@@ -184,8 +183,14 @@ asio::awaitable<proxy::RelayResult> relayTls(tcp::socket plain, TlsSession tls,
       // This strategy keeps the session in userspace to the end, so OpenSSL may read
       // ahead of the record it decrypts: about one recv per record instead of two (header,
       // then body). The kernel TLS strategy must not, and does not inherit this.
-      SSL_set_read_ahead(connection->tls().ssl.get(), 1);
       const std::size_t size = std::max<std::size_t>(options.bufferSize, 1);
+      SSL* ssl = connection->tls().ssl.get();
+      SSL_set_read_ahead(ssl, 1);
+      // And a read buffer as large as the relay's: one recv takes several records.
+      // OpenSSL sizes its buffer when it allocates it, so the handshake's is let go first
+      // (SSL_free_buffers refuses, harmlessly, when it still holds unread bytes).
+      SSL_set_default_read_buffer_len(ssl, size);
+      SSL_free_buffers(ssl);
       const auto buffers = std::make_unique_for_overwrite<std::byte[]>(2 * size);
       // Downstream to upstream is plain to TLS on a client session, TLS to plain on a
       // server session.

@@ -54,6 +54,18 @@ int writeSocket(BIO* bio, const char* data, std::size_t length, std::size_t* wri
   BIO_clear_retry_flags(bio);
   *written = 0;
   if (length == 0) return 0;
+  if (io.sealed != nullptr) {
+    // OpenSSL calls this from C: nothing may escape it.
+    try {
+      const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
+      io.sealed->insert(io.sealed->end(), bytes, bytes + length);
+    } catch (...) {
+      io.lastErrno = ENOMEM;
+      return 0;
+    }
+    *written = length;
+    return 1;
+  }
   for (;;) {
     const ssize_t sent =
         ::send(io.socket.native_handle(), data, length, MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -5,8 +5,8 @@
 // reused by another connection by then). This BIO sends with MSG_NOSIGNAL, asks the socket
 // object for its descriptor on every call (a closed socket gives EBADF), is non-blocking
 // through MSG_DONTWAIT whatever the descriptor's mode, serves bytes the caller already read
-// (the sniffed prefix) before the socket, and records what OpenSSL's error reporting loses:
-// errno, EOF, and where record boundaries fall.
+// (the sniffed prefix) before the socket, can collect records for one send, and records what
+// OpenSSL's error reporting loses: errno, EOF, and where record boundaries fall.
 #pragma once
 
 #include <openssl/bio.h>
@@ -29,6 +29,10 @@ struct SocketIo {
   int lastErrno = 0;      // of the last failed recv/send; 0 if none failed
   bool eof = false;       // recv returned 0
   RecordFraming inbound;  // over everything handed to OpenSSL
+  // When set, what OpenSSL writes is appended here instead of sent: the userspace relay
+  // seals a whole plaintext chunk into records and sends them with one send, rather than
+  // one send (and one trip through the network stack) per 16 KiB record.
+  std::vector<std::uint8_t>* sealed = nullptr;
 
   bool prefixLeft() const { return prefixUsed < prefix.size(); }
 };

@@ -142,6 +142,34 @@ asio::awaitable<SslResult> sslWrite(SessionState& state, std::span<const std::by
   });
 }
 
+asio::awaitable<SslResult> sslWriteSealed(SessionState& state, std::span<const std::byte> data,
+                                          std::vector<std::uint8_t>& sealed) {
+  if (!state.socket.is_open()) co_return failed(asio::error::operation_aborted);
+  SSL* ssl = state.ssl.get();
+  sealed.clear();
+  state.io.sealed = &sealed;
+  std::size_t consumed = 0;
+  SslResult result;
+  // The BIO takes every record, so OpenSSL never waits here; partial writes make each
+  // call seal one record.
+  while (consumed < data.size()) {
+    ERR_clear_error();
+    state.io.lastErrno = 0;
+    std::size_t bytes = 0;
+    const int status = SSL_write_ex(ssl, data.data() + consumed, data.size() - consumed, &bytes);
+    if (status != 1) {
+      result = classifyFailure(state, SSL_get_error(ssl, status));
+      break;
+    }
+    consumed += bytes;
+  }
+  state.io.sealed = nullptr;
+  if (result.outcome != SslOutcome::kDone) co_return result;
+  auto [error, sent] = co_await asio::async_write(state.socket, asio::buffer(sealed), kAsTuple);
+  if (error) co_return failed(error);
+  co_return SslResult{SslOutcome::kDone, consumed, {}};
+}
+
 asio::awaitable<SslResult> sslShutdown(SessionState& state) {
   SSL* ssl = state.ssl.get();
   return drive(state, [ssl](std::size_t&) {

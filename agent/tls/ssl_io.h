@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <span>
 #include <system_error>
+#include <vector>
 
 #include "session_state.h"
 #include "ssl_result.h"
@@ -29,6 +30,11 @@ SslWait wanted(int sslError);
 asio::awaitable<SslResult> sslRead(SessionState& state, std::span<std::byte> buffer);
 // SSL_write_ex: returns as soon as some records went out (partial writes are enabled).
 asio::awaitable<SslResult> sslWrite(SessionState& state, std::span<const std::byte> data);
+// Seals all of `data` into records in `sealed` (cleared first, reused as the caller's
+// scratch) and sends them with as few sends as the socket allows. kDone means all of
+// `data` went out.
+asio::awaitable<SslResult> sslWriteSealed(SessionState& state, std::span<const std::byte> data,
+                                          std::vector<std::uint8_t>& sealed);
 // Sends close_notify and returns without waiting for the peer's (RFC 8446 §6.1: each
 // direction is closed on its own).
 asio::awaitable<SslResult> sslShutdown(SessionState& state);
