@@ -135,6 +135,7 @@ asio::awaitable<void> Forwarder::inbound(std::shared_ptr<const PodContext> pod,
       co_return;
     }
     session = std::move(handshake.session);
+    if (session->resumed()) counters_.resumedHandshakes.fetch_add(1, std::memory_order_relaxed);
     record->source.identity = session->peerId();
     record->destination.identity = session->localId();
     record->security = "mutual_tls";
@@ -319,6 +320,9 @@ asio::awaitable<void> Forwarder::outbound(std::shared_ptr<const PodContext> pod,
     co_return;
   }
   record->security = "mutual_tls";
+  if (handshake.session->resumed()) {
+    counters_.resumedHandshakes.fetch_add(1, std::memory_order_relaxed);
+  }
   record->source.identity = handshake.session->localId();
   record->destination.identity = handshake.session->peerId();
   MeshRelayPlan plan = handOff(std::move(*handshake.session), *record);

@@ -32,7 +32,8 @@ struct DataPathCounters {
   std::atomic<std::uint64_t> serviceWithoutEndpoints{0};
   std::atomic<std::uint64_t> loopsRefused{0};
   std::atomic<std::uint64_t> handshakeFailures{0};
-  std::atomic<std::uint64_t> strictRejections{0};  // non-mesh traffic to a STRICT port
+  std::atomic<std::uint64_t> resumedHandshakes{0};  // by a ticket, either direction
+  std::atomic<std::uint64_t> strictRejections{0};   // non-mesh traffic to a STRICT port
   std::atomic<std::uint64_t> authorizationDenials{0};
   std::atomic<std::uint64_t> clientPolicyDenials{0};  // SIMPLE/MUTUAL, mTLS to no agent
   // Mesh sessions handed to kernel TLS, and those that stayed in userspace although the

@@ -455,6 +455,7 @@ api::AgentStatus NodeAgent::status() {
     status.bpfVerdicts[bpf::verdictReasonName(static_cast<ztls_verdict_reason>(i))] = verdicts[i];
   }
   status.bpfVerdicts["agent_handshake_failures"] = counters_.handshakeFailures;
+  status.bpfVerdicts["agent_resumed_handshakes"] = counters_.resumedHandshakes;
   status.bpfVerdicts["agent_strict_rejections"] = counters_.strictRejections;
   status.bpfVerdicts["agent_authorization_denials"] = counters_.authorizationDenials;
   status.bpfVerdicts["agent_client_policy_denials"] = counters_.clientPolicyDenials;
@@ -488,6 +489,7 @@ metrics::AgentMetrics NodeAgent::scrapeMetrics() {
   metrics::AgentMetrics scraped;
   scraped.traffic = counters_.connections.traffic();
   scraped.handshakeFailures = counters_.handshakeFailures;
+  scraped.resumedHandshakes = counters_.resumedHandshakes;
   scraped.strictRejections = counters_.strictRejections;
   scraped.authorizationDenials = counters_.authorizationDenials;
   scraped.clientPolicyDenials = counters_.clientPolicyDenials;

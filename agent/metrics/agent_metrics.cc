@@ -105,6 +105,10 @@ std::vector<MetricFamily> metricFamilies(const AgentMetrics& metrics) {
   families.push_back(single("ztls_handshake_failures_total",
                             "Mutual TLS handshakes that failed, either direction",
                             MetricType::Counter, metrics.handshakeFailures));
+  families.push_back(single("ztls_resumed_handshakes_total",
+                            "Mutual TLS handshakes that resumed a session from a ticket instead of "
+                            "exchanging certificates, either direction",
+                            MetricType::Counter, metrics.resumedHandshakes));
   families.push_back(single("ztls_kernel_tls_handoffs_total",
                             "Mutual TLS sessions whose record layer was handed to kernel TLS",
                             MetricType::Counter, metrics.kernelTlsHandoffs));

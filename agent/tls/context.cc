@@ -6,6 +6,7 @@
 
 #include "context_callbacks.h"
 #include "openssl_ptr.h"
+#include "session_cache.h"
 #include "ztls/tls/alpn.h"
 #include "ztls/tls/spiffe.h"
 
@@ -22,6 +23,9 @@ constexpr const char* kGroups = "X25519:P-256";
 // Leaf, intermediates, root: a mesh chain is short; this only bounds the work a peer can
 // make us do.
 constexpr int kMaxVerifyDepth = 8;
+// Sessions a server context remembers for resumption; beyond it OpenSSL drops the oldest.
+// One holds the client's decoded certificate, a few KiB.
+constexpr long kServerSessionCacheSize = 4096;
 
 // OpenSSL's queued errors, oldest first, then cleared so they cannot leak into the next
 // SSL call on this thread.
@@ -51,14 +55,26 @@ void configureProtocol(SSL_CTX* ctx, Role role) {
   check(SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION), "restricting to TLS 1.3");
   check(SSL_CTX_set_ciphersuites(ctx, kCipherSuites), "setting the TLS 1.3 ciphersuites");
   check(SSL_CTX_set1_groups_list(ctx, kGroups), "setting the key exchange groups");
-  // No resumption in either direction: every session is a full handshake with a full
-  // verification, and a server sends no NewSessionTicket. Tickets would advance the
-  // server's write sequence past 0 before the first application record, and OpenSSL has
-  // no getter for it (see shared/notes/tls-library.md).
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_options(ctx,
-                      SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  if (role == Role::kServer) check(SSL_CTX_set_num_tickets(ctx, 0), "disabling session tickets");
+  // Resumption (context.h): one ticket per handshake; a client stores sessions only
+  // through onNewSession. The server keeps its sessions in memory and the ticket only names
+  // one (SSL_OP_NO_TICKET selects that in TLS 1.3): a stateless ticket carries the client's
+  // certificate, and decoding it again costs most of what resumption saves with OpenSSL 3.0.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_timeout(ctx, kSessionLifetimeSeconds);
+  if (role == Role::kServer) {
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    SSL_CTX_sess_set_cache_size(ctx, kServerSessionCacheSize);
+    check(SSL_CTX_set_num_tickets(ctx, 1), "setting the number of session tickets");
+    // OpenSSL refuses to resume a session with a verified client certificate unless the
+    // server names the context sessions belong to.
+    static constexpr unsigned char kSessionContext[] = "ztls mesh";
+    check(SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1),
+          "setting the session id context");
+  } else {
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(ctx, detail::onNewSession);
+  }
   // The relay counts what each SSL_write_ex call got out, record by record. The chain
   // sent is exactly the leaf and the given intermediates: OpenSSL would otherwise complete
   // it from the trust store and send the root along, which the peer has anyway.
@@ -128,6 +144,7 @@ MeshTlsContext::MeshTlsContext(Role role, const Credentials& credentials, Contex
   configureProtocol(ctx_.get(), role);
   configureCredentials(ctx_.get(), credentials);
   configurePeerChecks(ctx_.get(), role);
+  if (role == Role::kClient) sessions_ = std::make_unique<detail::SessionCache>();
   if (!detail::attachContext(ctx_.get(), this)) fail("linking the SSL_CTX to its context");
   if (options_.keylog || options_.kernelTlsHandoff) {
     SSL_CTX_set_keylog_callback(ctx_.get(), detail::onKeylog);

@@ -8,6 +8,7 @@
 #include "alpn_list.h"
 #include "handoff_capture.h"
 #include "peer_checks.h"
+#include "session_cache.h"
 #include "verify_failure.h"
 #include "ztls/tls/alpn.h"
 #include "ztls/tls/spiffe.h"
@@ -114,6 +115,27 @@ int onSelectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, cons
   *out = reinterpret_cast<const unsigned char*>(kMeshAlpn.data());
   *outLength = static_cast<unsigned char>(kMeshAlpn.size());
   return SSL_TLSEXT_ERR_OK;
+}
+
+int onNewSession(SSL* ssl, SSL_SESSION* session) {
+  // The cache keeps a copy: OpenSSL marks the connection's own session unresumable when
+  // the SSL is freed without having sent close_notify (a reset, or a kernel TLS session
+  // whose close_notify the kernel sent), and the ticket is good either way.
+  SslSessionPtr owned(session);
+  SslSessionPtr copy(SSL_SESSION_dup(session));
+  const PeerChecks* checks = PeerChecks::of(ssl);
+  const auto* owner =
+      static_cast<const MeshTlsContext*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), contextIndex()));
+  if (checks == nullptr || owner == nullptr || owner->sessionCache() == nullptr || !copy ||
+      checks->sessionCacheKey.empty() || checks->peerId.empty()) {
+    return 1;  // dropped: nothing to file it under
+  }
+  try {
+    owner->sessionCache()->put(checks->sessionCacheKey, std::move(copy));
+  } catch (...) {
+    // Out of memory: the session is dropped (owned frees it) and the next handshake is full.
+  }
+  return 1;
 }
 
 void onKeylog(const SSL* ssl, const char* line) {

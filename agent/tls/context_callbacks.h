@@ -24,6 +24,10 @@ int onClientHello(SSL* ssl, int* alert, void* arg);
 int onSelectAlpn(SSL* ssl, const unsigned char** out, unsigned char* outLength,
                  const unsigned char* in, unsigned int inLength, void* arg);
 
+// Client: keeps a ticket the server sent (SSL_CTX_sess_set_new_cb) in the context's
+// session cache under the connection's key. Returns 1: the cache owns the session.
+int onNewSession(SSL* ssl, SSL_SESSION* session);
+
 void onKeylog(const SSL* ssl, const char* line);
 
 // Notices a KeyUpdate from the peer (see TlsErrc::kKeyUpdateRefused).

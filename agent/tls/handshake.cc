@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 
 #include "handshake_failure.h"
+#include "session_cache.h"
 #include "session_state.h"
 #include "ssl_io.h"
 
@@ -28,6 +29,23 @@ HandshakeResult internalFailure(std::string reason) {
   return failure(std::move(error));
 }
 
+// A client offers a ticket from an earlier session with the same server, if it has one.
+// Without a peer address there is no key, and the handshake is simply a full one.
+void offerTicket(detail::SessionState& state) {
+  detail::SessionCache* cache = state.context->sessionCache();
+  if (cache == nullptr) return;
+  std::error_code error;
+  const tcp::endpoint server = state.socket.remote_endpoint(error);
+  if (error) return;
+  state.checks.sessionCacheKey =
+      detail::sessionCacheKey(server.address().to_string() + ':' + std::to_string(server.port()),
+                              state.checks.expectedPeerId);
+  if (const detail::SslSessionPtr ticket = cache->take(state.checks.sessionCacheKey)) {
+    // SSL_set_session takes its own reference; ours goes with `ticket`.
+    SSL_set_session(state.ssl.get(), ticket.get());
+  }
+}
+
 // The SSL for one connection, wired to the session state; an error message when OpenSSL
 // cannot allocate it.
 std::string prepare(detail::SessionState& state, Role role) {
@@ -45,6 +63,7 @@ std::string prepare(detail::SessionState& state, Role role) {
     SSL_set_accept_state(state.ssl.get());
   } else {
     SSL_set_connect_state(state.ssl.get());
+    offerTicket(state);
   }
   // Records are whole messages for the relay; Nagle would hold back each direction's last
   // partial record for an ACK.

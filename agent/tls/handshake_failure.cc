@@ -133,6 +133,16 @@ HandshakeError confirmPeer(SessionState& state) {
     result.verifyResult = verify;
     return result;
   }
+  // A full handshake verified the leaf's dates just now; a resumed one carries the
+  // verification of the handshake that issued the ticket, which may have outlived the
+  // leaf.
+  if (SSL_session_reused(ssl) == 1 && X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
+    HandshakeError result =
+        make(verifyFailureKind(X509_V_ERR_CERT_HAS_EXPIRED),
+             describeVerifyFailure(peer.c_str(), X509_V_ERR_CERT_HAS_EXPIRED, 0, leaf, leaf));
+    result.verifyResult = X509_V_ERR_CERT_HAS_EXPIRED;
+    return result;
+  }
   LeafIdentity identity = spiffeIdOf(leaf);
   if (!identity.ok()) {
     return make(HandshakeFailure::kBadIdentity,

@@ -14,8 +14,9 @@ namespace ztls::tls::detail {
 
 struct PeerChecks {
   Role role = Role::kServer;
-  std::string expectedPeerId;  // client only: the server must present exactly this ID
-  std::string peerId;          // set once the peer's leaf passed every check
+  std::string expectedPeerId;   // client only: the server must present exactly this ID
+  std::string peerId;           // set once the peer's leaf passed every check
+  std::string sessionCacheKey;  // client only: where tickets from this server are kept
   // The first reason a callback refused the peer; more precise than OpenSSL's error queue.
   std::optional<HandshakeError> rejection;
   bool keyUpdateReceived = false;

@@ -27,6 +27,8 @@ std::string_view TlsSession::protocol() const {
   return name != nullptr ? name : "";
 }
 
+bool TlsSession::resumed() const { return SSL_session_reused(state_->ssl.get()) == 1; }
+
 std::string TlsSession::peerCertificateSha256() const {
   // get0: the certificate stays owned by the SSL.
   X509* peer = SSL_get0_peer_certificate(state_->ssl.get());

@@ -22,7 +22,15 @@ struct SessionState {
   SessionState& operator=(const SessionState&) = delete;
   // The SSL goes first (it holds the BIO, which points at `io` and `socket`); the socket
   // closes last, after OpenSSL can no longer touch it.
-  ~SessionState() { ssl.reset(); }
+  ~SessionState() {
+    // OpenSSL forgets a completed session at SSL_free unless close_notify went out through
+    // it, which a kernel TLS session's never does. Its ticket stays good: nothing about how
+    // a TLS 1.3 connection ends weakens the resumption secret.
+    if (ssl && SSL_is_init_finished(ssl.get()) == 1) {
+      SSL_set_shutdown(ssl.get(), SSL_get_shutdown(ssl.get()) | SSL_SENT_SHUTDOWN);
+    }
+    ssl.reset();
+  }
 
   asio::ip::tcp::socket socket;
   // Keeps the MeshTlsContext (and with it the key log hook and the SSL_CTX's callbacks'

@@ -24,6 +24,7 @@ struct AgentMetrics {
   // Closed connections' totals plus the live ones' counters at this moment.
   TrafficByLabels traffic;
   std::uint64_t handshakeFailures = 0;
+  std::uint64_t resumedHandshakes = 0;
   // Connections the agent refused by policy.
   std::uint64_t strictRejections = 0;      // non-mesh traffic to a STRICT port
   std::uint64_t authorizationDenials = 0;  // AuthorizationPolicy

@@ -14,6 +14,14 @@
 
 namespace ztls::tls {
 
+namespace detail {
+class SessionCache;
+}
+
+// How long a session ticket may be used to resume: long enough for a burst of short
+// connections to skip full handshakes, short next to a mesh certificate's lifetime.
+inline constexpr long kSessionLifetimeSeconds = 300;
+
 // Borrowed OpenSSL objects; the context takes references of its own (X509_up_ref,
 // EVP_PKEY_up_ref), so the caller keeps ownership of what it passes.
 struct Credentials {
@@ -53,9 +61,13 @@ std::string_view toString(Role role);
 //    TLS_CHACHA20_POLY1305_SHA256 (all three have kernel TLS support); groups X25519, P-256.
 //  - Mutual authentication: peers are verified against `root` alone (no system store) and
 //    must present a leaf with exactly one SPIFFE ID (see spiffe.h).
-//  - No resumption: no session cache, and a server issues no tickets
-//    (SSL_CTX_set_num_tickets(0), SSL_OP_NO_TICKET), so the first application record of a
-//    session is record 0, which the kernel TLS hand-off relies on.
+//  - Resumption with TLS 1.3 tickets (psk_dhe_ke: a fresh key exchange every time): a
+//    server issues one ticket per handshake, naming a session only its context's cache
+//    holds (at most 4096, for kSessionLifetimeSeconds); a client keeps tickets by server
+//    address and expected identity (session_cache.h) and offers each once. A resumed session
+//    carries the peer's verified leaf from the full handshake; it is refused once that leaf has
+//    expired. Tickets live kSessionLifetime. The kernel TLS hand-off counts the ticket records
+//    (record_sequence.h).
 //  - ALPN: clients offer only kMeshAlpn; servers select it or fail the handshake.
 //  - Key update: never initiated (OpenSSL 3.0 does not on its own and nothing here calls
 //    SSL_key_update); a KeyUpdate from the peer ends the session (TlsErrc).
@@ -71,6 +83,8 @@ class MeshTlsContext {
   SSL_CTX* native() const { return ctx_.get(); }
   const KeylogCallback& keylog() const { return options_.keylog; }
   bool kernelTlsHandoff() const { return options_.kernelTlsHandoff; }
+  // Tickets from servers, for a client context; null for a server context.
+  detail::SessionCache* sessionCache() const { return sessions_.get(); }
 
  protected:
   MeshTlsContext(Role role, const Credentials& credentials, ContextOptions options);
@@ -85,6 +99,7 @@ class MeshTlsContext {
   ContextOptions options_;
   std::string localId_;
   std::unique_ptr<SSL_CTX, FreeCtx> ctx_;
+  std::unique_ptr<detail::SessionCache> sessions_;
 };
 
 class ServerContext final : public MeshTlsContext {

@@ -34,6 +34,9 @@ class TlsSession {
   const std::string& localId() const;
   std::string_view cipher() const;    // "TLS_AES_128_GCM_SHA256"
   std::string_view protocol() const;  // "TLSv1.3"
+  // True when the handshake resumed an earlier session from a ticket (context.h): no
+  // certificates were exchanged; peerId() is the identity verified when it was issued.
+  bool resumed() const;
   // SHA-256 of the peer's leaf certificate (DER), lowercase hex: the Hash of Istio's
   // X-Forwarded-Client-Cert. Empty if the peer sent none (a verified session always has
   // one).

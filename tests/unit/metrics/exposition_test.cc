@@ -46,6 +46,7 @@ AgentMetrics sample() {
                              Peer{"foo", "httpbin", ""})]
       .addConnection(true, 90, 400);
   metrics.handshakeFailures = 3;
+  metrics.resumedHandshakes = 19;
   metrics.strictRejections = 4;
   metrics.authorizationDenials = 5;
   metrics.clientPolicyDenials = 6;
@@ -88,6 +89,7 @@ TEST(Exposition, IstioTcpSeriesCarryExactlyIstiosLabelsPerWorkloadPair) {
 TEST(Exposition, AgentCountersAppearByReason) {
   const auto exposition = scrape(sample());
   EXPECT_EQ(exposition.value("ztls_handshake_failures_total", {}), 3);
+  EXPECT_EQ(exposition.value("ztls_resumed_handshakes_total", {}), 19);
   EXPECT_EQ(exposition.value("ztls_kernel_tls_handoffs_total", {}), 17);
   EXPECT_EQ(exposition.value("ztls_kernel_tls_fallbacks_total",
                              {{"reason", "cipher_unsupported"}}),

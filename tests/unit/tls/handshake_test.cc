@@ -39,11 +39,16 @@ TEST_F(Handshake, EndsAtARecordBoundaryForTheKernelHandOff) {
   EXPECT_TRUE(client.session->atRecordBoundary());
 }
 
-TEST_F(Handshake, ServerIssuesNoTickets) {
+TEST_F(Handshake, ServerIssuesOneTicketNamingASessionInItsOwnCache) {
   const auto context = serverContext();
-  EXPECT_EQ(SSL_CTX_get_num_tickets(context->native()), 0u);
+  EXPECT_EQ(SSL_CTX_get_num_tickets(context->native()), 1u);
+  // In TLS 1.3 this means stateful tickets, not none.
   EXPECT_NE(SSL_CTX_get_options(context->native()) & SSL_OP_NO_TICKET, 0u);
-  EXPECT_EQ(SSL_CTX_get_session_cache_mode(context->native()), SSL_SESS_CACHE_OFF);
+  EXPECT_EQ(SSL_CTX_get_session_cache_mode(context->native()), SSL_SESS_CACHE_SERVER);
+  EXPECT_EQ(SSL_CTX_sess_get_cache_size(context->native()), 4096);
+  EXPECT_EQ(SSL_CTX_get_timeout(context->native()), kSessionLifetimeSeconds);
+  EXPECT_EQ(context->sessionCache(), nullptr);
+  EXPECT_NE(clientContext()->sessionCache(), nullptr);
 }
 
 TEST_F(Handshake, WrongServerIdentityNamesBoth) {

@@ -143,7 +143,8 @@ TEST_P(TrackedSessions, StartAtZeroAndFollowOpensslInBothDirections) {
   ASSERT_EQ(client.session->cipher(), toString(cipher));
   EXPECT_EQ(client.session->nextRecordSequence(kSent), 0u);
   EXPECT_EQ(client.session->nextRecordSequence(kReceived), 0u);
-  EXPECT_EQ(server.session->nextRecordSequence(kSent), 0u);
+  // The server's one ticket went out under the application traffic key.
+  EXPECT_EQ(server.session->nextRecordSequence(kSent), 1u);
   EXPECT_EQ(server.session->nextRecordSequence(kReceived), 0u);
 
   // Client to server: OpenSSL writes three records; the server reads them raw.
@@ -159,14 +160,15 @@ TEST_P(TrackedSessions, StartAtZeroAndFollowOpensslInBothDirections) {
     EXPECT_EQ(opened->content, expected[sequence]);
   }
 
-  // Server to client: OpenSSL on the client reads two, so its receive sequence is 2; the
-  // next record the server writes must open at exactly that sequence.
+  // Server to client: OpenSSL on the client reads the ticket and two records, so its
+  // receive sequence is 3; the next record the server writes must open at exactly that
+  // sequence.
   writeRecord(*server.session, "first");
   writeRecord(*server.session, "second");
   EXPECT_EQ(sslReadSome(*client.session), "first");
   EXPECT_EQ(sslReadSome(*client.session), "second");
   const auto received = client.session->nextRecordSequence(kReceived);
-  ASSERT_EQ(received, 2u);
+  ASSERT_EQ(received, 3u);
   writeRecord(*server.session, "third");
   const TrafficKeys serverKeys = keysFrom(serverSecrets, "SERVER_TRAFFIC_SECRET_0", cipher);
   const auto raw = readRecords(*client.session, 1);
@@ -177,8 +179,7 @@ TEST_P(TrackedSessions, StartAtZeroAndFollowOpensslInBothDirections) {
 
 TEST_P(TrackedSessions, ServerTicketsAdvanceItsSendSequence) {
   auto server = serverContext(handoffWithKeylog(serverSecrets));
-  // The mesh never sends tickets; a server that does must still be accounted for.
-  SSL_CTX_clear_options(server->native(), SSL_OP_NO_TICKET);
+  // The mesh sends one ticket; a server that sends more must still be accounted for.
   ASSERT_EQ(SSL_CTX_set_num_tickets(server->native(), 2), 1);
   auto [serverResult, clientResult] = handshakeWith(server);
   const MeshCipher cipher = GetParam();
