@@ -1,7 +1,9 @@
 """One function per measure. Each takes the lab, the run's settings and one data path
 (a mode: where the client pod dials, and which processes carry the traffic) and returns
 a dict of results. Process costs come from /proc: CPU from utime + stime of
-/proc/PID/stat (all threads), memory from VmRSS of /proc/PID/status."""
+/proc/PID/stat (all threads; utime alone is the "in userspace" part, which kernel TLS
+should take to nearly nothing: with splice the kernel still encrypts in the agent's
+system calls), memory from VmRSS of /proc/PID/status."""
 
 import json
 import os
@@ -15,13 +17,15 @@ GIB = 2**30
 
 
 def cpu_seconds(pids):
-    total = 0
+    """(user, system) CPU seconds of the processes, all threads."""
+    user = system = 0
     for pid in pids:
         with open(f"/proc/{pid}/stat") as stat:
             # The command name may hold spaces; the fields after its ')' do not.
             fields = stat.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / TICKS_PER_SECOND
+        user += int(fields[11])  # utime (field 14)
+        system += int(fields[12])  # stime (field 15)
+    return user / TICKS_PER_SECOND, system / TICKS_PER_SECOND
 
 
 def rss_mib(pids):
@@ -40,6 +44,7 @@ class CpuMeter:
     def __init__(self, mode):
         self.pids = mode.pids()
         self.seconds = None
+        self.user_seconds = None
 
     def __enter__(self):
         self.start = cpu_seconds(self.pids)
@@ -47,7 +52,9 @@ class CpuMeter:
 
     def __exit__(self, *_):
         if self.pids:
-            self.seconds = cpu_seconds(self.pids) - self.start
+            user, system = cpu_seconds(self.pids)
+            self.user_seconds = user - self.start[0]
+            self.seconds = self.user_seconds + system - self.start[1]
 
 
 def warm_up(lab, settings, mode):
@@ -79,9 +86,11 @@ def iperf(streams):
                              "--time", str(settings.seconds), "--parallel", str(streams),
                              "--json")
         received = json.loads(out)["end"]["sum_received"]
-        per_gib = None if cpu.seconds is None else cpu.seconds / (received["bytes"] / GIB)
+        gib = received["bytes"] / GIB
         return {f"iperf{streams}_gbps": received["bits_per_second"] / 1e9,
-                f"iperf{streams}_cpu_per_gib": per_gib}
+                f"iperf{streams}_cpu_per_gib": None if cpu.seconds is None else cpu.seconds / gib,
+                f"iperf{streams}_user_cpu_per_gib":
+                    None if cpu.user_seconds is None else cpu.user_seconds / gib}
     return measure
 
 

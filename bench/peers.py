@@ -5,8 +5,8 @@ the client pod in, mutual TLS out) and a server side in node1's (mutual TLS in,
 plaintext to the server pod out). Unlike the agents they capture nothing, so the client
 pod dials node2's address and a port per service. Both sides run TLS 1.3 only, with the
 ztls agents' ciphersuites in the same order (agent/tls/context.cc), ECDSA P-256 leaves
-from one CA, certificate verification both ways, and no session resumption (ztls does a
-full handshake for every connection).
+from one CA, certificate verification both ways, and session resumption as each does it
+by default (TLS 1.3 tickets; ztls resumes between agents too, see agent/tls/context.h).
 """
 
 import os
@@ -189,11 +189,10 @@ class HaproxyPair(ProxyPair):
             f"    maxconn {maxconn}",
             f"    ssl-default-bind-ciphersuites {CIPHERSUITES}",
             f"    ssl-default-bind-curves {GROUPS}",
-            "    ssl-default-bind-options ssl-min-ver TLSv1.3 ssl-max-ver TLSv1.3 no-tls-tickets",
+            "    ssl-default-bind-options ssl-min-ver TLSv1.3 ssl-max-ver TLSv1.3",
             f"    ssl-default-server-ciphersuites {CIPHERSUITES}",
-            "    ssl-default-server-options ssl-min-ver TLSv1.3 ssl-max-ver TLSv1.3 no-tls-tickets",
+            "    ssl-default-server-options ssl-min-ver TLSv1.3 ssl-max-ver TLSv1.3",
             "    ssl-server-verify required",
-            "    tune.ssl.cachesize 0",
             "defaults",
             "    mode tcp",
             f"    maxconn {maxconn}",
@@ -207,7 +206,7 @@ class HaproxyPair(ProxyPair):
                 listen = f"bind {node_address(CLIENT_NODE)}:{port}"
                 upstream = (f"server {SERVER_NODE} {node_address(SERVER_NODE)}:{port} ssl "
                             f"crt {bundle} ca-file {ca} verify required "
-                            f"verifyhost {self.leaf_name(SERVER_NODE)}.bench no-ssl-reuse")
+                            f"verifyhost {self.leaf_name(SERVER_NODE)}.bench")
             else:
                 listen = (f"bind {node_address(SERVER_NODE)}:{port} ssl crt {bundle} "
                           f"ca-file {ca} verify required")
@@ -243,8 +242,6 @@ class StunnelPair(ProxyPair):
             "sslVersionMax = TLSv1.3",
             f"ciphersuites = {CIPHERSUITES}",
             f"curves = {GROUPS}",
-            "sessionResume = no",
-            "options = NO_TICKET",
             "options = CIPHER_SERVER_PREFERENCE",  # as ztls and haproxy: the list's order wins
         ]
         for service, port in self.ports.items():

@@ -20,6 +20,8 @@ ROWS = [
     Row("iperf4_gbps", "iperf3 4 streams, Gbit/s", 2, True, True),
     Row("iperf1_cpu_per_gib", "CPU s per GiB, 1 stream", 2, False, False),
     Row("iperf4_cpu_per_gib", "CPU s per GiB, 4 streams", 2, False, False),
+    Row("iperf1_user_cpu_per_gib", "of which in userspace, 1 stream", 2, False, False),
+    Row("iperf4_user_cpu_per_gib", "of which in userspace, 4 streams", 2, False, False),
     Row("conn_rate", "new connections/s (4 dialers)", 0, True, True),
     Row("p50_ms", "httpbin p50 latency, ms", 3, True, False),
     Row("p99_ms", "httpbin p99 latency, ms", 3, True, False),

@@ -171,7 +171,9 @@ def run_measures(lab, settings, modes, notes):
 
 def write_results(text, results, modes, settings):
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS_DIR / f"{settings.date}-{settings.revision}"
+    # A run inside scripts/vmtest is its own file: its numbers compare only with each other.
+    where = "-vm" if os.environ.get("ZTLS_BENCH_WHERE") == "vm" else ""
+    stem = RESULTS_DIR / f"{settings.date}-{settings.revision}{where}"
     stem.with_suffix(".md").write_text(text)
     chart.draw(results, modes, settings, stem.with_suffix(".png"))
     return stem.with_suffix(".md"), stem.with_suffix(".png")
