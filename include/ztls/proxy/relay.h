@@ -35,7 +35,10 @@ struct RelayResult {
 struct RelayOptions {
   // One buffer per direction. A direction reads again only after the previous chunk
   // was fully written, so a slow reader stalls its writer instead of growing memory.
-  std::size_t bufferSize = std::size_t{64} * 1024;
+  // Large sends cross the node's network stack as few large packets (GSO): against 64 KiB
+  // this took the userspace TLS relay's iperf3 throughput up about 20% on the bench. Only
+  // the pages data reaches become resident, so idle connections cost little of it.
+  std::size_t bufferSize = std::size_t{256} * 1024;
 };
 
 std::string_view toString(RelayEnd end);
