@@ -6,6 +6,7 @@
 //
 // Exit codes: 0 the mode ran (for `mesh`: the handshake was accepted), 1 the handshake
 // was rejected or the connection could not be made, 2 bad usage or a local failure.
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -157,13 +158,32 @@ HttpExchange exchangeHttp(SSL* ssl, const std::string& path) {
 }
 
 // Silence for verdictMs means the server accepted us; anything it sends first is read
-// (an alert ends the handshake there).
+// (an alert ends the handshake there). A session ticket is not a verdict: OpenSSL takes it
+// in and the wait goes on, without blocking, until the window ends.
 std::string awaitVerdict(SSL* ssl, int fd, int verdictMs) {
-  pollfd waiting{fd, POLLIN, 0};
-  if (SSL_pending(ssl) == 0 && ::poll(&waiting, 1, verdictMs) == 0) return "";
-  char byte = 0;
-  const int n = SSL_peek(ssl, &byte, 1);
-  return n > 0 ? "" : sslFailure(ssl, n);
+  const auto deadline = std::chrono::steady_clock::now() + milliseconds(verdictMs);
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return "";
+    pollfd waiting{fd, POLLIN, 0};
+    if (SSL_pending(ssl) == 0 && ::poll(&waiting, 1, static_cast<int>(left.count())) == 0) {
+      return "";
+    }
+    // Non-blocking for the peek: after a ticket OpenSSL would otherwise wait for more in
+    // recv until the socket's timeout.
+    const int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    char byte = 0;
+    const int n = SSL_peek(ssl, &byte, 1);
+    const int error = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, n);
+    ::fcntl(fd, F_SETFL, flags);
+    if (n > 0) return "";
+    // Readable, but nothing for the application: a ticket (or a partial record). Peek
+    // again only once more arrives.
+    if (error != SSL_ERROR_WANT_READ) return sslFailure(ssl, n);
+    ERR_clear_error();
+  }
 }
 
 int runMesh(const MeshOptions& options) {
