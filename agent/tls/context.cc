@@ -75,7 +75,8 @@ void configureProtocol(SSL_CTX* ctx, Role role) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_sess_set_new_cb(ctx, detail::onNewSession);
   }
-  // The relay counts what each SSL_write_ex call got out, record by record. The chain
+  // Partial writes: each SSL_write_ex seals one record, and sslWriteSealed collects them
+  // for one send. The chain
   // sent is exactly the leaf and the given intermediates: OpenSSL would otherwise complete
   // it from the trust store and send the root along, which the peer has anyway.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_NO_AUTO_CHAIN);

@@ -118,22 +118,21 @@ int onSelectAlpn(SSL*, const unsigned char** out, unsigned char* outLength, cons
 }
 
 int onNewSession(SSL* ssl, SSL_SESSION* session) {
-  // The cache keeps a copy: OpenSSL marks the connection's own session unresumable when
-  // the SSL is freed without having sent close_notify (a reset, or a kernel TLS session
-  // whose close_notify the kernel sent), and the ticket is good either way.
+  // Shared with the connection's SSL, which ~SessionState frees without OpenSSL marking
+  // the session unresumable.
   SslSessionPtr owned(session);
-  SslSessionPtr copy(SSL_SESSION_dup(session));
   const PeerChecks* checks = PeerChecks::of(ssl);
   const auto* owner =
       static_cast<const MeshTlsContext*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), contextIndex()));
-  if (checks == nullptr || owner == nullptr || owner->sessionCache() == nullptr || !copy ||
+  if (checks == nullptr || owner == nullptr || owner->sessionCache() == nullptr ||
       checks->sessionCacheKey.empty() || checks->peerId.empty()) {
     return 1;  // dropped: nothing to file it under
   }
   try {
-    owner->sessionCache()->put(checks->sessionCacheKey, std::move(copy));
+    owner->sessionCache()->put(checks->sessionCacheKey, std::move(owned));
   } catch (...) {
-    // Out of memory: the session is dropped (owned frees it) and the next handshake is full.
+    // Out of memory: the session is dropped (freed with put's argument) and the next
+    // handshake is full.
   }
   return 1;
 }

@@ -1,6 +1,5 @@
 #include "session_cache.h"
 
-#include <algorithm>
 #include <ctime>
 
 namespace ztls::tls::detail {
@@ -42,13 +41,6 @@ void SessionCache::put(const std::string& server, SslSessionPtr session) {
   auto& queue = found->second;
   queue.push_back(std::move(session));
   while (queue.size() > kTicketsPerServer) queue.pop_front();
-}
-
-std::size_t SessionCache::size() const {
-  std::lock_guard lock(mutex_);
-  std::size_t total = 0;
-  for (const auto& [server, queue] : tickets_) total += queue.size();
-  return total;
 }
 
 std::string sessionCacheKey(const std::string& serverEndpoint, const std::string& serverId) {

@@ -33,10 +33,9 @@ class SessionCache {
   SslSessionPtr take(const std::string& server);
   // Takes ownership of `session` (a resumable one, else it is dropped).
   void put(const std::string& server, SslSessionPtr session);
-  std::size_t size() const;
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::unordered_map<std::string, std::deque<SslSessionPtr>> tickets_;
   std::deque<std::string> order_;  // servers by first insertion, for eviction
 };

@@ -134,14 +134,6 @@ asio::awaitable<SslResult> sslRead(SessionState& state, std::span<std::byte> buf
   co_return result;
 }
 
-asio::awaitable<SslResult> sslWrite(SessionState& state, std::span<const std::byte> data) {
-  SSL* ssl = state.ssl.get();
-  // A retry after WANT_WRITE passes the same pointer and length, as OpenSSL requires.
-  return drive(state, [ssl, data](std::size_t& bytes) {
-    return SSL_write_ex(ssl, data.data(), data.size(), &bytes);
-  });
-}
-
 asio::awaitable<SslResult> sslWriteSealed(SessionState& state, std::span<const std::byte> data,
                                           std::vector<std::uint8_t>& sealed) {
   if (!state.socket.is_open()) co_return failed(asio::error::operation_aborted);

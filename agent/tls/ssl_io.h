@@ -28,8 +28,6 @@ SslWait wanted(int sslError);
 // operation_aborted once the socket is closed (the other direction of a relay failed).
 // SSL_read_ex into `buffer`: one record's worth at most.
 asio::awaitable<SslResult> sslRead(SessionState& state, std::span<std::byte> buffer);
-// SSL_write_ex: returns as soon as some records went out (partial writes are enabled).
-asio::awaitable<SslResult> sslWrite(SessionState& state, std::span<const std::byte> data);
 // Seals all of `data` into records in `sealed` (cleared first, reused as the caller's
 // scratch) and sends them with as few sends as the socket allows. kDone means all of
 // `data` went out.
